@@ -179,7 +179,9 @@ def score_visit(
         raise InvalidAnswers([("answers", "must be a map of question id to answer")])
     errors: list[tuple[str, str]] = []
     missing: list[tuple[str, str]] = []  # reported after the answers' own problems
-    questions = plan.by_channel.get(channel or plan.default_channel)
+    if channel is None:
+        channel = plan.default_channel
+    questions = plan.by_channel.get(channel) if type(channel) is str else None
     if questions is None:
         errors.append(("channel", f"must be one of {', '.join(plan.channels)}"))
         questions = plan.by_channel[None]

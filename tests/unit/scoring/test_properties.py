@@ -133,30 +133,32 @@ def test_every_score_is_in_0_100_or_null(visit):
         assert value is None or 0.0 <= value <= 100.0
 
 
-@given(visits(), st.data())
-def test_adding_a_question_answered_na_changes_nothing(visit, data):
-    document, answers, channel = visit
-    before = scores_of(document, answers, channel)
+def with_question(document: dict, data, question: dict) -> dict:
+    """A copy of `document` with `question` added to a random section, on one of the
+    touchpoints already there (a new touchpoint would add a key to the scores)."""
     changed = copy.deepcopy(document)
     section = data.draw(st.sampled_from(changed["sections"]))
     touchpoint = data.draw(st.sampled_from([q["touchpoint"] for q in section["questions"]]))
-    section["questions"].append({"id": "added", "text": "Added", "type": "scale",
-                                 "weight": 5, "allow_na": True, "critical": True,
-                                 "touchpoint": touchpoint})
-    assert_same_scores(before, scores_of(changed, answers | {"added": "na"}, channel))
+    section["questions"].append({"id": "added", "text": "Added", "critical": True,
+                                 "touchpoint": touchpoint, **question})
+    return changed
+
+
+@given(visits(), st.data())
+def test_adding_a_question_answered_na_changes_nothing(visit, data):
+    document, answers, channel = visit
+    changed = with_question(document, data, {"type": "scale", "weight": 5, "allow_na": True})
+    assert_same_scores(scores_of(document, answers, channel),
+                       scores_of(changed, answers | {"added": "na"}, channel))
 
 
 @given(visits(), st.data())
 def test_adding_a_weight_zero_question_changes_nothing(visit, data):
     document, answers, channel = visit
-    before = scores_of(document, answers, channel)
-    changed = copy.deepcopy(document)
-    section = data.draw(st.sampled_from(changed["sections"]))
-    touchpoint = data.draw(st.sampled_from([q["touchpoint"] for q in section["questions"]]))
-    section["questions"].append({"id": "added", "text": "Added", "type": "yes_no", "weight": 0,
-                                 "critical": True, "touchpoint": touchpoint})
+    changed = with_question(document, data, {"type": "yes_no", "weight": 0})
     answer = data.draw(st.sampled_from(["yes", "no"]))
-    assert_same_scores(before, scores_of(changed, answers | {"added": answer}, channel))
+    assert_same_scores(scores_of(document, answers, channel),
+                       scores_of(changed, answers | {"added": answer}, channel))
 
 
 @given(visits(), st.sampled_from([0.1, 0.5, 3, 12.5, 1000]))

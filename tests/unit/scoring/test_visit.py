@@ -108,8 +108,9 @@ def test_every_problem_of_a_visit_is_reported_together():
     ]
 
 
-def test_unknown_channel_is_invalid():
-    assert problems(yes_no("q"), answers={"q": "yes"}, channel="phone") == [
+@pytest.mark.parametrize("channel", ["phone", "", ["in_store"], 1])
+def test_unknown_channel_is_invalid(channel):
+    assert problems(yes_no("q"), answers={"q": "yes"}, channel=channel) == [
         "channel: must be one of in_store"
     ]
 
