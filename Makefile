@@ -9,9 +9,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the project needs; installed when missing and run as root.
-DEBIAN_PACKAGES := python3-venv
+DEBIAN_PACKAGES := python3-venv chromium fonts-dejavu-core
 
-.PHONY: help install system run test lint bench clean
+.PHONY: help install system run test test-sqlite test-postgres lint bench translations clean
+
+PORT ?= 5000
+# PostgreSQL server for the second run of the suite; each run makes a fresh database.
+TEST_POSTGRES_URL ?= postgresql://root@127.0.0.1:5432/test
 
 help:
 	@echo "make run    - install, then the web app on http://127.0.0.1:$${PORT:-5000}"
@@ -39,16 +43,38 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+	@$(BIN)/pybabel compile -q -d shopper/translations
 
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
-	$(BIN)/python -m pytest
+# The whole suite on SQLite, then again on PostgreSQL.
+test: lint test-sqlite test-postgres
 
+test-sqlite: install
+	SHOPPER_ENV=testing $(BIN)/python -m pytest
+
+test-postgres: install
+	@$(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" \
+	  "$(TEST_POSTGRES_URL)" 2>/dev/null || { \
+	  echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): start it (.ci/run does) or set TEST_POSTGRES_URL."; exit 1; }
+	SHOPPER_ENV=testing TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest
+
+# Zero configuration: SQLite at instance/shopper.db, demo data on the first run.
 run: install
-	@echo "The web app arrives with the foundation issue; until then the engine is here:"
-	@echo "  $(BIN)/shopper score --questionnaire Q.yaml --visits VISITS.json"
+	@first=; [ -f instance/shopper.db ] || first=1; \
+	export SHOPPER_ENV=development; \
+	$(BIN)/shopper db upgrade && \
+	if [ -n "$$first" ]; then $(BIN)/shopper demo; fi && \
+	echo "Shopper on http://127.0.0.1:$(PORT)  (demo log-ins: README.md)" && \
+	exec $(BIN)/shopper run --host 127.0.0.1 --port $(PORT)
+
+# After changing user-facing strings: extract them and update every catalog.
+translations: install
+	$(BIN)/pybabel extract -q -F shopper/translations/babel.cfg -k _l -k lazy_gettext \
+	  --no-location --sort-output --project Shopper -o shopper/translations/messages.pot .
+	$(BIN)/pybabel update -q -i shopper/translations/messages.pot -d shopper/translations \
+	  --no-fuzzy-matching --ignore-obsolete
 
 bench: install
 	$(BIN)/python bench/scoring.py

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: settings, extensions, blueprints and commands."""
-    from . import cli, config
+    """Build the application: settings, extensions, blueprints and commands.
+
+    Settings come from `config.DEFAULTS`, then the environment, then `test_config`.
+    Refuses to build a production app with the development SECRET_KEY.
+    """
+    from . import admin, auth, cli, config, db, errors, i18n, main, security, templating
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -17,10 +21,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.from_mapping(test_config)
+    config.finish(app.config, app.instance_path)
 
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok")
-
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    admin.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
     cli.init_app(app)
     return app

@@ -1,26 +1,47 @@
 """The `shopper` command: a Flask CLI group bound to the app factory.
 
-Commands are thin: they read files, call the engine or a service, and print.
+Commands are thin: they read files, call the engine or a service, commit once, and
+print. Problems with the input end in one line on stderr and exit status 2 (or 1 where
+the command says so), never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
+from collections.abc import Iterator
 
 import click
 import orjson
-from flask.cli import FlaskGroup
+import yaml
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlmodel import Session
 
+from .exceptions import InvalidInput, NotFound
 from .files import DocumentError, read_document
 from .scoring import QuestionnaireError, parse_questionnaire
 from .scoring.batch import score_batch
 
 
-def _fail(message: str) -> None:
-    """One line on stderr, exit status 2: for problems with the inputs themselves."""
+def _fail(message: str, status: int = 2) -> None:
+    """One line on stderr, then exit."""
     click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(status)
+
+
+@contextlib.contextmanager
+def _session() -> Iterator[Session]:
+    """A writing session for one command, committed once at the end."""
+    from . import db
+
+    with db.writing(), Session(db.engine(), expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+# --- shopper score ----------------------------------------------------------------------
 
 
 def _load_visits(path: str) -> list[dict]:
@@ -70,12 +91,144 @@ def score_command(questionnaire_path: str, visits_path: str, pretty: bool) -> No
     sys.exit(0 if all_valid else 1)
 
 
-COMMANDS = (score_command,)
+# --- shopper db -------------------------------------------------------------------------
+
+db_group = AppGroup("db", help="The database: migrations.")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (to the latest by default)."""
+    from . import db, migrate
+
+    migrate.upgrade(db.engine(), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from . import db, migrate
+
+    migrate.revision(db.engine(), message)
+
+
+# --- shopper users ----------------------------------------------------------------------
+
+users_group = AppGroup("users", help="User accounts.")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "shopper",
+                                                          "client"]))
+@click.option("--password", help="Asked for when not given (better: not in shell history).")
+@click.option("--name", default="")
+@click.option("--client", "client_name", help="Client of a client viewer (name or id).")
+@click.option("--region", "region_names", multiple=True,
+              help="Region of a manager (name or id); repeat for several.")
+def users_create(email: str, role: str, password: str | None, name: str,
+                 client_name: str | None, region_names: tuple[str, ...]) -> None:
+    """Create a user."""
+    from .admin.lookup import find_client, find_region
+    from .auth.services import create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session() as session:
+        try:
+            client = find_client(session=session, key=client_name) if client_name else None
+            regions = [find_region(session=session, key=key, client=client)
+                       for key in region_names]
+            user = create_user(session=session, email=email, role=role, password=password,
+                               name=name, client_id=client.id if client else None,
+                               region_ids=[r.id for r in regions])
+        except (InvalidInput, NotFound) as error:
+            _fail(str(error))
+        click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+# --- shopper demo -----------------------------------------------------------------------
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--visits", "synthetic", type=click.IntRange(0, 1_000_000), default=0,
+              help="Also keep this many approved visits of synthetic history (last 12 "
+                   "months), for load tests and benchmarks.")
+def demo_command(synthetic: int) -> None:
+    """Load the demo data set; running it twice changes nothing."""
+    from .demo import load_demo
+    from .models import utcnow
+
+    if not current_app.config["DEVELOPMENT"]:
+        click.echo("warning: loading demo accounts with published passwords into a "
+                   "production database.", err=True)
+    with _session() as session:
+        added = load_demo(session=session, now=utcnow(), synthetic_visits=synthetic)
+    if not any(added.values()):
+        click.echo("Demo data already loaded; nothing changed.")
+    else:
+        click.echo("Demo data loaded: " + ", ".join(f"{n} {k.replace('_', ' ')}"
+                                                  for k, n in added.items() if n) + ".")
+
+
+# --- shopper questionnaire --------------------------------------------------------------
+
+questionnaire_group = AppGroup("questionnaire", help="Questionnaires (YAML or JSON).")
+
+
+@questionnaire_group.command("import")
+@click.argument("path")
+@click.option("--draft", is_flag=True, help="Keep it as a draft instead of publishing it.")
+def questionnaire_import(path: str, draft: bool) -> None:
+    """Validate and store a questionnaire document as the version it names."""
+    from .admin.questionnaires import import_questionnaire
+
+    try:
+        document = read_document(path)
+    except DocumentError as error:
+        _fail(str(error))
+    with _session() as session:
+        try:
+            row, changed = import_questionnaire(session=session, document=document,
+                                                publish=not draft)
+        except InvalidInput as error:
+            _fail(f"{path}: {error.message}" if error.field == "document" else str(error))
+        state = "stored" if changed else "unchanged"
+        click.echo(f"{row.key} version {row.version} ({row.status}): {state}.")
+
+
+@questionnaire_group.command("export")
+@click.argument("key")
+@click.option("--version", type=int, help="Default: the latest published version.")
+@click.option("--format", "output", type=click.Choice(["yaml", "json"]), default="yaml")
+def questionnaire_export(key: str, version: int | None, output: str) -> None:
+    """Print a stored questionnaire document."""
+    from .admin.questionnaires import find_questionnaire
+
+    with _session() as session:
+        try:
+            row = find_questionnaire(session=session, key=key, version=version)
+        except NotFound:
+            _fail(f"no questionnaire {key}" + (f" version {version}" if version else ""))
+        document = row.document
+    if output == "json":
+        sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2
+                                             | orjson.OPT_APPEND_NEWLINE))
+    else:
+        click.echo(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), nl=False)
+
+
+APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group)
 
 
 def init_app(app) -> None:
-    """Register the commands on the app too, so `flask --app shopper` has them."""
-    for command in COMMANDS:
+    """Register the commands on the app, so `flask --app shopper` has them too."""
+    app.cli.add_command(score_command)
+    for command in APP_COMMANDS:
         app.cli.add_command(command)
 
 
@@ -86,5 +239,5 @@ def _create_app():
 
 
 main = FlaskGroup(create_app=_create_app, help="Shopper: mystery-shopping programmes.")
-for _command in COMMANDS:
-    main.add_command(_command)
+# `score` needs no app (nor its settings): it is on the group itself.
+main.add_command(score_command)

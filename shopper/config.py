@@ -1,5 +1,5 @@
-"""Settings. Defaults here; the environment is read in `from_environment`, called by
-`create_app`, never at import time."""
+"""Settings. Defaults here; the environment is read by `from_environment`, called
+inside `create_app`, never at import time (12-factor: see the README)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,92 @@ from collections.abc import Mapping
 from typing import Any
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+DEVELOPMENT_ENVS = ("development", "testing")
+LANGUAGES = ("en", "es", "fr", "de")
 
 DEFAULTS: dict[str, Any] = {
     "SHOPPER_ENV": "production",
     "SECRET_KEY": DEV_SECRET_KEY,
+    # None: SQLite at instance/shopper.db
+    "DATABASE_URL": None,
+    "REDIS_URL": None,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TLS": False,
+    "MAIL_FROM": "Shopper <shopper@localhost>",
+    # None: instance/uploads
+    "UPLOAD_DIR": None,
+    "SESSION_COOKIE_SECURE": None,  # None: Secure unless in development
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600,
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    # CSRF is checked in a before_request hook, so that bearer-token API calls skip it.
+    "WTF_CSRF_CHECK_DEFAULT": False,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "LANGUAGES": LANGUAGES,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Quality flags of a submitted visit.
+    "MIN_VISIT_MINUTES": 5,
+    "MAX_CHECKIN_DISTANCE_M": 300,
 }
+
+_BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
+_INTEGERS = ("SMTP_PORT", "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M")
+_STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
+            "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _boolean(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The settings given by environment variables (12-factor)."""
+    """The settings given by environment variables."""
     environ = os.environ if environ is None else environ
     settings: dict[str, Any] = {}
-    for name in ("SHOPPER_ENV", "SECRET_KEY"):
+    for name in _STRINGS:
         if environ.get(name):
             settings[name] = environ[name]
+    for name in _BOOLEANS:
+        if environ.get(name):
+            settings[name] = _boolean(name, environ[name])
+    for name in _INTEGERS:
+        if environ.get(name):
+            try:
+                settings[name] = int(environ[name])
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, not {environ[name]!r}") from None
     return settings
+
+
+def finish(config: dict[str, Any], instance_path: str) -> None:
+    """Fill in defaults that depend on others, and refuse unsafe production settings."""
+    development = config["SHOPPER_ENV"] in DEVELOPMENT_ENVS
+    if not development:
+        key = config.get("SECRET_KEY") or ""
+        if key == DEV_SECRET_KEY or len(key) < 16:
+            raise ConfigError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'), "
+                "or set SHOPPER_ENV=development on a development machine."
+            )
+    if config.get("DATABASE_URL") is None:
+        config["DATABASE_URL"] = f"sqlite:///{os.path.join(instance_path, 'shopper.db')}"
+    if config.get("UPLOAD_DIR") is None:
+        config["UPLOAD_DIR"] = os.path.join(instance_path, "uploads")
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = not development
+    config["DEVELOPMENT"] = development

@@ -1,15 +1,76 @@
-"""Shared fixtures. Kept short: factories live in tests/factories.py."""
+"""Shared fixtures: app, client, runner, session, auth. Factories: tests/factories.py.
+
+The suite runs against SQLite by default and against PostgreSQL when
+TEST_DATABASE_URL names a server: a fresh database is made on it for the run and
+dropped after. Migrations are applied once per run; every test starts from empty
+tables.
+"""
 
 from __future__ import annotations
 
-import pytest
+import os
+import re
+import uuid
 
-from shopper import create_app
+import pytest
+from sqlalchemy import make_url, text
+from sqlmodel import Session, SQLModel
+
+from shopper import create_app, migrate
+from shopper.db import make_engine
+
+TEST_SECRET = "test-secret-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'shopper-test.db'}"
+        return
+    name = f"shopper_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return database_url
+
+
+def _empty_tables(engine) -> None:
+    with engine.begin() as connection:
+        tables = list(reversed(SQLModel.metadata.sorted_tables))
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
 
 
 @pytest.fixture
-def app():
-    return create_app({"TESTING": True, "SHOPPER_ENV": "development"})
+def app(migrated, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SHOPPER_ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": migrated,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    })
+    yield app
+    engine = app.extensions["shopper.engine"]
+    _empty_tables(engine)
+    engine.dispose()
 
 
 @pytest.fixture
@@ -20,3 +81,38 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A session on the test database, for setting up and checking data."""
+    with Session(app.extensions["shopper.engine"], expire_on_commit=False) as session:
+        yield session
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no csrf-token meta"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real form, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str, follow_redirects: bool = False):
+        page = self._client.get("/login")
+        return self._client.post("/login", data={
+            "email": email, "password": password, "csrf_token": csrf_token(page.text),
+        }, follow_redirects=follow_redirects)
+
+    def logout(self):
+        page = self._client.get("/", follow_redirects=True)
+        return self._client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

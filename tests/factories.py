@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import copy
+import functools
+import uuid as uuid_module
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from shopper.admin.questionnaires import import_questionnaire, parsed
+from shopper.auth.services import hash_password
+from shopper.field.services import apply_scores
+from shopper.files import read_document
+from shopper.models import (
+    Assignment,
+    Client,
+    Location,
+    ManagerRegion,
+    Questionnaire,
+    Region,
+    User,
+    Visit,
+    utcnow,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The spec's worked examples: the shared copy when it sits beside the project (as in
@@ -54,3 +73,90 @@ def text(qid: str, **extra: Any) -> dict[str, Any]:
 
 def photo(qid: str, **extra: Any) -> dict[str, Any]:
     return {"id": qid, "text": qid, "type": "photo", **extra}
+
+
+# --- database rows ----------------------------------------------------------------------
+# Plain functions that add rows and flush; the test commits when it needs to.
+
+PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)  # scrypt is slow on purpose: hash each password once
+
+
+def make_client(session, name="Acme Stores"):
+    client = Client(name=name)
+    session.add(client)
+    session.flush()
+    return client
+
+
+def make_region(session, client=None, name="North"):
+    client = client or make_client(session)
+    region = Region(client_id=client.id, name=name)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def make_location(session, region=None, code=None, channel="in_store", **extra):
+    region = region or make_region(session)
+    code = code or f"L-{uuid_module.uuid4().hex[:6]}"
+    location = Location(region_id=region.id, code=code, name=extra.pop("name", f"Store {code}"),
+                        channel=channel, **extra)
+    session.add(location)
+    session.flush()
+    return location
+
+
+def make_user(session, role="shopper", email=None, password=PASSWORD, regions=(), client=None,
+              **extra):
+    email = email or f"{role}-{uuid_module.uuid4().hex[:6]}@example.com"
+    user = User(email=email, role=role, password_hash=_password_hash(password),
+                client_id=client.id if client else None, **extra)
+    session.add(user)
+    session.flush()
+    for region in regions:
+        session.add(ManagerRegion(user_id=user.id, region_id=region.id))
+    session.flush()
+    return user
+
+
+def make_questionnaire(session, document=None) -> Questionnaire:
+    document = document or read_document(SPEC_EXAMPLES / "retail.yaml")
+    row, _ = import_questionnaire(session=session, document=document)
+    return row
+
+
+def make_assignment(session, shopper, location, questionnaire=None, days=7, **extra):
+    questionnaire = questionnaire or make_questionnaire(session)
+    now = utcnow()
+    assignment = Assignment(shopper_id=shopper.id, location_id=location.id,
+                            questionnaire_id=questionnaire.id,
+                            window_start=extra.pop("window_start", now - timedelta(days=1)),
+                            window_end=extra.pop("window_end", now + timedelta(days=days)),
+                            **extra)
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+RETAIL_ANSWERS = {"greeted": "yes", "wait_minutes": 1, "store_clean": 5, "asked_needs": "yes",
+                  "pushy": "no", "had_problem": "no", "checkout_ease": 10}
+
+
+def make_visit(session, shopper, location, questionnaire=None, answers=None,
+               status="approved", started_at=None, **extra):
+    questionnaire = questionnaire or make_questionnaire(session)
+    started = started_at or utcnow() - timedelta(days=3)
+    visit = Visit(uuid=extra.pop("uuid", None) or uuid_module.uuid4(), shopper_id=shopper.id,
+                  location_id=location.id,
+                  questionnaire_id=questionnaire.id, status=status, channel=location.channel,
+                  started_at=started, ended_at=started + timedelta(minutes=20),
+                  answers=dict(answers or RETAIL_ANSWERS), **extra)
+    apply_scores(visit, parsed(questionnaire))
+    session.add(visit)
+    session.flush()
+    return visit

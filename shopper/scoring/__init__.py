@@ -18,6 +18,7 @@ from .aggregate import (
 )
 from .documents import (
     explanation_document,
+    explanation_from_document,
     group_document,
     location_document,
     summary_document,
@@ -60,6 +61,7 @@ __all__ = [
     "aggregate_group",
     "aggregate_location",
     "explanation_document",
+    "explanation_from_document",
     "group_document",
     "localized",
     "location_document",

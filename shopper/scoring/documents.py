@@ -10,7 +10,8 @@ from dataclasses import asdict
 from typing import Any
 
 from .aggregate import GroupScorecard, LocationScorecard, Summary
-from .visit import VisitScores
+from .questionnaire import Questionnaire
+from .visit import AnswerExplanation, VisitScores
 
 
 def visit_scores_document(scores: VisitScores) -> dict[str, Any]:
@@ -29,9 +30,32 @@ def visit_scores_document(scores: VisitScores) -> dict[str, Any]:
     }
 
 
-def explanation_document(scores: VisitScores) -> list[dict[str, Any]]:
-    """The per-question explanation of a visit scored with `explain=True`."""
-    return [asdict(entry) for entry in scores.explanation or ()]
+def explanation_document(scores: VisitScores) -> list[list[Any]]:
+    """The explanation of a visit scored with `explain=True`, compact for storage:
+    one `[question, status, fraction, earned, possible, critical_failure]` per question.
+    `explanation_from_document` expands it again."""
+    return [[e.question, e.status, e.fraction, e.earned, e.possible, e.critical_failure]
+            for e in scores.explanation or ()]
+
+
+def explanation_from_document(
+    rows: list[list[Any]], questionnaire: Questionnaire, answers: dict[str, Any]
+) -> tuple[AnswerExplanation, ...]:
+    """Stored explanation rows back into `AnswerExplanation`s, with what the questionnaire
+    and the answers add (section, touchpoint, dimension, weight, answer)."""
+    entries = []
+    for question_id, status, fraction, earned, possible, failed in rows:
+        question = questionnaire.question(question_id)
+        answer = answers.get(question_id)
+        if question.type == "yes_no" and type(answer) is bool:
+            answer = "yes" if answer else "no"
+        entries.append(AnswerExplanation(
+            question=question_id, section=question.section, touchpoint=question.touchpoint,
+            dimension=question.dimension, status=status, answer=answer,
+            weight=question.weight if question.scored else 0.0, fraction=fraction,
+            earned=earned, possible=possible, critical_failure=failed,
+        ))
+    return tuple(entries)
 
 
 def visit_scores_from_document(document: dict[str, Any]) -> VisitScores:

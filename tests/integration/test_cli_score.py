@@ -16,9 +16,11 @@ SHOPPER = str(Path(sys.executable).parent / "shopper")
 FLASK = str(Path(sys.executable).parent / "flask")
 
 
-def run(*args: str | Path, command: str = SHOPPER) -> subprocess.CompletedProcess:
+def run(*args: str | Path, command: str = SHOPPER, **env: str) -> subprocess.CompletedProcess:
+    # Production settings and no SECRET_KEY: scoring a file needs neither app nor secrets.
+    environ = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     return subprocess.run([command, *map(str, args)], capture_output=True, text=True,
-                          timeout=60, env=os.environ | {"SHOPPER_ENV": "production"})
+                          timeout=60, env=environ | {"SHOPPER_ENV": "production"} | env)
 
 
 def run_score(questionnaire, visits, *extra):
@@ -160,7 +162,9 @@ def test_shopper_help_lists_the_commands():
 
 
 def test_flask_app_shopper_has_the_same_command():
+    # `flask --app` builds the app first, so it needs the production settings.
     result = run("--app", "shopper", "score", "--questionnaire", SPEC_EXAMPLES / "retail.yaml",
-                 "--visits", SPEC_EXAMPLES / "retail-visits.json", command=FLASK)
+                 "--visits", SPEC_EXAMPLES / "retail-visits.json", command=FLASK,
+                 SECRET_KEY="a-real-secret-for-this-test-only")
     assert result.returncode == 1, result.stderr
     assert len(json.loads(result.stdout)["visits"]) == 4

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..db import commit, get_session
+from . import bp
+from .forms import LoginForm
+from .services import authenticate
+from .session import log_in, log_out
+
+
+def _safe_next(target: str | None, default: str | None = None) -> str:
+    """Only a path on this site: never an open redirect."""
+    default = default or url_for("main.home")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target):
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if g.user is not None:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(session=get_session(), email=form.email.data,
+                            password=form.password.data)
+        if user is not None:
+            commit()
+            log_in(user)
+            return redirect(_safe_next(request.args.get("next"),
+                                       url_for(f"main.home_{user.role}")))
+        # One message for an unknown e-mail and a wrong password.
+        form.password.errors.append(_("The e-mail address or the password is not right."))
+        current_app.logger.info("failed log-in for %r", form.email.data[:254])
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    log_out()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """The language picker: for a logged-in user it is saved on their account."""
+    locale = request.form.get("locale")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if g.user is not None:
+            g.user.locale = locale
+            get_session().add(g.user)
+            commit()
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,124 @@
+"""The database: one engine per app, one session per request, one commit at the edge.
+
+SQLite (the default) gets WAL, foreign keys, a busy timeout, and writes that start
+with ``BEGIN IMMEDIATE``: a writer takes the write lock when its transaction starts,
+so concurrent writers queue on the busy timeout instead of failing halfway with
+"database is locked" when a read lock cannot be upgraded. Reads keep a plain
+deferred ``BEGIN`` and never wait for writers (WAL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+#: True while the current request or command writes: its SQLite transactions begin
+#: IMMEDIATE. A ContextVar, so each thread or greenlet has its own.
+_writing: ContextVar[bool] = ContextVar("shopper_db_writing", default=False)
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url`, with the SQLite settings above when it is SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        options.setdefault("connect_args", {}).update(timeout=30, check_same_thread=False)
+        engine = create_engine(url, **options)
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's engine and close the request's session on teardown."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["shopper.engine"] = engine
+    app.teardown_appcontext(close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["shopper.engine"]
+
+
+def get_session() -> Session:
+    """The session of the current request (or app context), made on first use.
+
+    Requests with unsafe methods write, so their transactions begin IMMEDIATE on SQLite.
+    """
+    if "db_session" not in g:
+        if has_request_context() and request.method not in _SAFE_METHODS:
+            g.db_writing_token = _writing.set(True)
+        g.db_session = Session(engine(), expire_on_commit=False)
+        g.db_after_commit = []
+    return g.db_session
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current session has committed (e-mail outbox, files)."""
+    get_session()
+    g.db_after_commit.append(callback)
+
+
+def commit() -> None:
+    """Commit the request's session, then run what waited for the commit."""
+    session = get_session()
+    session.commit()
+    callbacks, g.db_after_commit = g.db_after_commit, []
+    for callback in callbacks:
+        callback()
+
+
+def close_session(_exception: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # rolls back whatever was not committed
+    g.pop("db_after_commit", None)
+    token = g.pop("db_writing_token", None)
+    if token is not None:
+        _writing.reset(token)
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Within this block, SQLite transactions begin IMMEDIATE (CLI commands, jobs)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def is_sqlite(bind: Engine | None = None) -> bool:
+    return (bind or engine()).dialect.name == "sqlite"

@@ -1,0 +1,1 @@
+"""The shopper's side: assignments, the visit form, drafts, photos, submission."""

@@ -1,0 +1,117 @@
+"""What each role's home page shows: plain data, no scoring (that is the engine's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..auth.permissions import location_scope, region_scope, visit_scope
+from ..models import (
+    Assignment,
+    Client,
+    Location,
+    Questionnaire,
+    Region,
+    User,
+    Visit,
+)
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    id: int
+    location: str
+    city: str | None
+    channel: str
+    window_start: datetime
+    window_end: datetime
+    scenario: str
+    #: new, draft, sent or returned (the shopper's view of the visit).
+    state: str
+
+
+def shopper_assignments(*, session: Session, user: User) -> list[AssignmentRow]:
+    """The shopper's open assignments, due soonest first, with the state of their visit."""
+    rows = session.exec(
+        select(Assignment, Location, Visit.status)
+        .join(Location, Location.id == Assignment.location_id)
+        .outerjoin(Visit, Visit.assignment_id == Assignment.id)
+        .where(Assignment.shopper_id == user.id, Assignment.status == "open")
+        .order_by(Assignment.window_end, Assignment.id)
+    ).all()
+    states = {None: "new", "draft": "draft", "submitted": "sent", "approved": "sent",
+              "returned": "returned"}
+    return [AssignmentRow(id=a.id, location=loc.name, city=loc.city, channel=loc.channel,
+                          window_start=a.window_start, window_end=a.window_end,
+                          scenario=a.scenario, state=states[status])
+            for a, loc, status in rows]
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    id: int
+    name: str
+    client: str
+    locations: int
+    awaiting_review: int
+    approved_last_30_days: int
+
+
+def region_overview(*, session: Session, user: User, since: datetime) -> list[RegionRow]:
+    """Per region in the user's scope: locations, visits awaiting review, recent visits."""
+    regions = session.exec(
+        select(Region, Client.name).join(Client, Client.id == Region.client_id)
+        .where(region_scope(user)).order_by(Client.name, Region.name)
+    ).all()
+    locations = dict(session.exec(
+        select(Location.region_id, func.count()).where(location_scope(user))
+        .group_by(Location.region_id)).all())
+    submitted = dict(session.exec(
+        select(Location.region_id, func.count()).join(Visit, Visit.location_id == Location.id)
+        .where(Visit.status == "submitted", visit_scope(user)).group_by(Location.region_id)
+    ).all())
+    recent = dict(session.exec(
+        select(Location.region_id, func.count()).join(Visit, Visit.location_id == Location.id)
+        .where(Visit.status == "approved", Visit.started_at >= since, visit_scope(user))
+        .group_by(Location.region_id)).all())
+    return [RegionRow(id=r.id, name=r.name, client=client, locations=locations.get(r.id, 0),
+                      awaiting_review=submitted.get(r.id, 0),
+                      approved_last_30_days=recent.get(r.id, 0))
+            for r, client in regions]
+
+
+@dataclass(frozen=True)
+class ProgrammeCounts:
+    clients: int
+    regions: int
+    locations: int
+    users: dict[str, int]
+    visits: dict[str, int]
+    questionnaires: int
+    open_assignments: int
+
+
+def programme_counts(*, session: Session) -> ProgrammeCounts:
+    def count(model) -> int:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+    return ProgrammeCounts(
+        clients=count(Client), regions=count(Region), locations=count(Location),
+        users=dict(session.exec(select(User.role, func.count()).group_by(User.role)).all()),
+        visits=dict(session.exec(select(Visit.status, func.count()).group_by(Visit.status)
+                                 ).all()),
+        questionnaires=count(Questionnaire),
+        open_assignments=session.exec(select(func.count()).select_from(Assignment)
+                                      .where(Assignment.status == "open")).one(),
+    )
+
+
+def client_locations(*, session: Session, user: User) -> list[tuple[Location, str]]:
+    """The locations of the user's scope with their region's name."""
+    return list(session.exec(
+        select(Location, Region.name).join(Region, Region.id == Location.region_id)
+        .where(location_scope(user)).order_by(Region.name, Location.name)
+    ).all())

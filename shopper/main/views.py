@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, g, jsonify, redirect, render_template, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..auth.session import login_required
+from ..db import get_session
+from ..models import Client, utcnow
+from . import bp, services
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers; 503 when it does not (for load balancers)."""
+    try:
+        get_session().exec(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: the database does not answer")
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.get("/")
+def home():
+    if g.user is None:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(f"main.home_{g.user.role}"))
+
+
+@bp.get("/shopper")
+@login_required
+def home_shopper():
+    if g.user.role != "shopper":
+        return redirect(url_for("main.home"))
+    assignments = services.shopper_assignments(session=get_session(), user=g.user)
+    return render_template("main/shopper.html", assignments=assignments)
+
+
+@bp.get("/manager")
+@login_required
+def home_manager():
+    if g.user.role != "manager":
+        return redirect(url_for("main.home"))
+    regions = services.region_overview(session=get_session(), user=g.user,
+                                       since=utcnow() - timedelta(days=30))
+    return render_template("main/manager.html", regions=regions)
+
+
+@bp.get("/admin")
+@login_required
+def home_admin():
+    if g.user.role != "admin":
+        return redirect(url_for("main.home"))
+    counts = services.programme_counts(session=get_session())
+    return render_template("main/admin.html", counts=counts)
+
+
+@bp.get("/client")
+@login_required
+def home_client():
+    if g.user.role != "client":
+        return redirect(url_for("main.home"))
+    session = get_session()
+    client = session.get(Client, g.user.client_id)
+    locations = services.client_locations(session=session, user=g.user)
+    return render_template("main/client.html", client=client, locations=locations)

@@ -1,0 +1,59 @@
+"""The programme's organisation: clients, their regions, and the locations visited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import timestamp
+
+CHANNELS = ("in_store", "online", "phone")
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    #: Sender name and contact shown on the client's reports.
+    contact_email: str | None = Field(default=None, max_length=254)
+    created_at: datetime = timestamp(default_now=True)
+
+
+class Region(SQLModel, table=True):
+    __tablename__ = "region"
+    __table_args__ = (UniqueConstraint("client_id", "name", name="uq_region_client_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+
+
+class Location(SQLModel, table=True):
+    __tablename__ = "location"
+    __table_args__ = (
+        CheckConstraint("channel IN ('in_store', 'online', 'phone')", name="ck_location_channel"),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)",
+                        name="ck_location_latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)",
+                        name="ck_location_longitude"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True, ondelete="CASCADE")
+    #: Short code the client uses for the location (store number), unique in Shopper.
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    channel: str = Field(max_length=10)
+    #: Street address of a store; the number called for a phone line.
+    address: str | None = Field(default=None, max_length=400)
+    city: str | None = Field(default=None, max_length=120)
+    #: WGS84 position of a store, for check-in distance flags.
+    latitude: float | None = None
+    longitude: float | None = None
+    #: Address of an online shop.
+    url: str | None = Field(default=None, max_length=500)
+    active: bool = True
+    created_at: datetime = timestamp(default_now=True)

@@ -1,0 +1,31 @@
+"""The audit trail of visits: who did what, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import json_column, timestamp
+
+
+class ReviewEvent(SQLModel, table=True):
+    __tablename__ = "review_event"
+    __table_args__ = (
+        CheckConstraint("action IN ('submitted', 'approved', 'returned', 'edited', 'reopened')",
+                        name="ck_review_event_action"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True, ondelete="CASCADE")
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id",
+                                 ondelete="SET NULL")
+    action: str = Field(max_length=10)
+    #: The reviewer's note to the shopper (returned) or the reason of an edit.
+    note: str = Field(default="", max_length=4000)
+    #: What changed: the fields before and after.
+    before: dict[str, Any] | None = json_column(nullable=True)
+    after: dict[str, Any] | None = json_column(nullable=True)
+    created_at: datetime = timestamp(default_now=True)

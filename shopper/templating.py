@@ -1,0 +1,62 @@
+"""What templates may call: labels (translated), formatting, navigation per role."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch"}
+
+CHANNEL_LABELS = {"in_store": _l("In store"), "online": _l("Online"), "phone": _l("Phone")}
+ROLE_LABELS = {"admin": _l("Administrators"), "manager": _l("Managers"),
+               "shopper": _l("Shoppers"), "client": _l("Client viewers")}
+VISIT_STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"),
+                       "approved": _l("Approved"), "returned": _l("Returned")}
+ASSIGNMENT_STATE_LABELS = {"new": _l("New"), "draft": _l("Draft saved"), "sent": _l("Sent"),
+                           "returned": _l("Returned to you")}
+
+#: The navigation of each role: (endpoint, label).
+NAVIGATION = {
+    "shopper": (("main.home_shopper", _l("My visits")),),
+    "manager": (("main.home_manager", _l("My regions")),),
+    "admin": (("main.home_admin", _l("Programme")),),
+    "client": (("main.home_client", _l("Our locations")),),
+}
+
+
+def nav_items():
+    user = g.get("user")
+    return NAVIGATION.get(user.role, ()) if user else ()
+
+
+def form_errors(form) -> list[tuple[str, str]]:
+    """(field id, message) for every error of a form, in field order."""
+    errors = []
+    for field in form:
+        for message in field.errors:
+            errors.append((field.id, message))
+    return errors
+
+
+def language_names():
+    return [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        form_errors=form_errors,
+        language_names=language_names,
+        current_locale=lambda: str(get_locale() or "en"),
+        channel_label=lambda c: CHANNEL_LABELS.get(c, c),
+        role_label=lambda r: ROLE_LABELS.get(r, r),
+        visit_status_label=lambda s: VISIT_STATUS_LABELS.get(s, s),
+        assignment_state_label=lambda s: ASSIGNMENT_STATE_LABELS.get(s, s),
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_number=format_number,
+        format_decimal=format_decimal,
+        _=_,
+    )

@@ -1,0 +1,74 @@
+"""Error pages: clear words, an incident number for the unexpected, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlmodel import select
+
+from shopper import db
+from shopper.models import Client
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def failing_app(app):
+    @app.post("/test-explodes")
+    def explodes():
+        db.get_session().add(Client(name="Half-written"))
+        db.get_session().flush()
+        raise RuntimeError("secret internals: password=hunter2")
+
+    @app.get("/api/v1/test-explodes")
+    def api_explodes():
+        raise RuntimeError("boom")
+
+    return app
+
+
+def test_unknown_page_is_a_404_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert "<html" in response.text
+
+
+def test_unknown_api_path_is_json(client):
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Page not found"
+
+
+def test_unexpected_error_shows_an_incident_number_and_logs_it(failing_app, caplog, session):
+    client = failing_app.test_client()
+    token = csrf_token(client.get("/login").text)
+    with caplog.at_level(logging.ERROR):
+        response = client.post("/test-explodes", data={"csrf_token": token})
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "Traceback" not in response.text and "hunter2" not in response.text
+    incident = response.text.split("<code>")[1].split("</code>")[0]
+    assert len(incident) == 12
+    assert any(incident in record.getMessage() and record.exc_info
+               for record in caplog.records)
+    # nothing the request wrote was kept
+    assert session.exec(select(Client).where(Client.name == "Half-written")).first() is None
+
+
+def test_unexpected_api_error_is_json_with_the_incident(failing_app):
+    response = failing_app.test_client().get("/api/v1/test-explodes")
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["error"] == "Something went wrong" and len(body["incident"]) == 12
+
+
+def test_error_pages_are_translated(client):
+    response = client.get("/missing", headers={"Accept-Language": "fr"})
+    assert "Page introuvable" in response.text
+
+
+def test_wrong_method_says_so(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert response.headers["Allow"]
