@@ -78,6 +78,7 @@ translations: install
 
 bench: install
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/demo_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -234,8 +234,12 @@ def init_app(app) -> None:
 
 def _create_app():
     from . import create_app
+    from .config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:  # a setting to fix, not a bug: no traceback
+        _fail(str(error))
 
 
 main = FlaskGroup(create_app=_create_app, help="Shopper: mystery-shopping programmes.")

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import orjson
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -27,8 +28,16 @@ _writing: ContextVar[bool] = ContextVar("shopper_db_writing", default=False)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _json_serializer(value: Any) -> str:
+    # Compact and several times faster than json.dumps: JSON columns hold every visit's
+    # answers, scores and explanation.
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine for `url`, with the SQLite settings above when it is SQLite."""
+    options.setdefault("json_serializer", _json_serializer)
+    options.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
