@@ -43,7 +43,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP)
-	@$(BIN)/pybabel compile -q -d shopper/translations
+	@$(BIN)/pybabel --quiet compile -d shopper/translations
 
 lint: install
 	$(BIN)/ruff check .
@@ -71,9 +71,9 @@ run: install
 
 # After changing user-facing strings: extract them and update every catalog.
 translations: install
-	$(BIN)/pybabel extract -q -F shopper/translations/babel.cfg -k _l -k lazy_gettext \
+	$(BIN)/pybabel --quiet extract -F shopper/translations/babel.cfg -k _l -k lazy_gettext \
 	  --no-location --sort-output --project Shopper -o shopper/translations/messages.pot .
-	$(BIN)/pybabel update -q -i shopper/translations/messages.pot -d shopper/translations \
+	$(BIN)/pybabel --quiet update -i shopper/translations/messages.pot -d shopper/translations \
 	  --no-fuzzy-matching --ignore-obsolete
 
 bench: install
