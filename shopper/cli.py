@@ -16,7 +16,7 @@ import click
 import orjson
 import yaml
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 from sqlmodel import Session
 
 from .exceptions import InvalidInput, NotFound
@@ -238,8 +238,10 @@ def _create_app():
 
     try:
         return create_app()
-    except ConfigError as error:  # a setting to fix, not a bug: no traceback
-        _fail(str(error))
+    except ConfigError as error:
+        # A setting to fix, not a bug: Flask prints this message (no traceback), and
+        # `shopper --help` still lists the commands that need no app.
+        raise NoAppException(str(error)) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="Shopper: mystery-shopping programmes.")

@@ -168,3 +168,10 @@ def test_flask_app_shopper_has_the_same_command():
                  SECRET_KEY="a-real-secret-for-this-test-only")
     assert result.returncode == 1, result.stderr
     assert len(json.loads(result.stdout)["visits"]) == 4
+
+
+def test_commands_that_need_the_app_name_a_missing_secret_key():
+    result = run("db", "upgrade")
+    assert result.returncode == 2
+    assert "SECRET_KEY must be set" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
