@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, redirect, render_template, url_for
@@ -30,39 +31,47 @@ def home():
     return redirect(url_for(f"main.home_{g.user.role}"))
 
 
+def home_of(role: str):
+    """A role's home page: other roles are sent to their own."""
+
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapped():
+            if g.user.role != role:
+                return redirect(url_for("main.home"))
+            return view()
+
+        return wrapped
+
+    return decorator
+
+
 @bp.get("/shopper")
-@login_required
+@home_of("shopper")
 def home_shopper():
-    if g.user.role != "shopper":
-        return redirect(url_for("main.home"))
     assignments = services.shopper_assignments(session=get_session(), user=g.user)
     return render_template("main/shopper.html", assignments=assignments)
 
 
 @bp.get("/manager")
-@login_required
+@home_of("manager")
 def home_manager():
-    if g.user.role != "manager":
-        return redirect(url_for("main.home"))
     regions = services.region_overview(session=get_session(), user=g.user,
                                        since=utcnow() - timedelta(days=30))
     return render_template("main/manager.html", regions=regions)
 
 
 @bp.get("/admin")
-@login_required
+@home_of("admin")
 def home_admin():
-    if g.user.role != "admin":
-        return redirect(url_for("main.home"))
     counts = services.programme_counts(session=get_session())
     return render_template("main/admin.html", counts=counts)
 
 
 @bp.get("/client")
-@login_required
+@home_of("client")
 def home_client():
-    if g.user.role != "client":
-        return redirect(url_for("main.home"))
     session = get_session()
     client = session.get(Client, g.user.client_id)
     locations = services.client_locations(session=session, user=g.user)
