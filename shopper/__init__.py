@@ -13,7 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Settings come from `config.DEFAULTS`, then the environment, then `test_config`.
     Refuses to build a production app with the development SECRET_KEY.
     """
-    from . import admin, auth, cli, config, db, errors, i18n, main, security, templating
+    from . import admin, api, auth, cli, config, db, errors, field, i18n, main, security, templating
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -32,5 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    app.register_blueprint(field.bp)
+    app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": LANGUAGES,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Photos: upload size, and the pixel limit against decompression bombs.
+    "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 40_000_000,
     # Quality flags of a submitted visit.
     "MIN_VISIT_MINUTES": 5,
     "MAX_CHECKIN_DISTANCE_M": 300,

@@ -91,19 +91,27 @@ def get_session() -> Session:
             g.db_writing_token = _writing.set(True)
         g.db_session = Session(engine(), expire_on_commit=False)
         g.db_after_commit = []
+        g.db_on_rollback = []
     return g.db_session
 
 
 def after_commit(callback: Callable[[], None]) -> None:
-    """Run `callback` once the current session has committed (e-mail outbox, files)."""
+    """Run `callback` once the current session has committed (e-mail outbox)."""
     get_session()
     g.db_after_commit.append(callback)
+
+
+def on_rollback(callback: Callable[[], None]) -> None:
+    """Run `callback` if the session ends without committing (remove a written file)."""
+    get_session()
+    g.db_on_rollback.append(callback)
 
 
 def commit() -> None:
     """Commit the request's session, then run what waited for the commit."""
     session = get_session()
     session.commit()
+    g.db_on_rollback = []
     callbacks, g.db_after_commit = g.db_after_commit, []
     for callback in callbacks:
         callback()
@@ -113,6 +121,8 @@ def close_session(_exception: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()  # rolls back whatever was not committed
+    for callback in g.pop("db_on_rollback", None) or ():
+        callback()
     g.pop("db_after_commit", None)
     token = g.pop("db_writing_token", None)
     if token is not None:

@@ -109,6 +109,8 @@ class Photo(SQLModel, table=True):
     #: The visit it belongs to; photos may arrive before their visit does.
     visit_uuid: uuid_module.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
     owner_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    #: sha256 of the bytes as uploaded: tells a retry (same bytes) from a conflict, and
+    #: finds a photo used before in another visit.
     sha256: str = Field(max_length=64, index=True)
     size: int
     width: int

@@ -1,0 +1,62 @@
+"""What the API answers: plain JSON-ready documents built from rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Assignment, Location, Questionnaire, Visit
+
+
+def _time(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def visit_document(visit: Visit, questionnaire: Questionnaire) -> dict[str, Any]:
+    """A visit as spec/contract.md names it, plus what a phone shows of its receipt."""
+    position = None
+    if visit.latitude is not None:
+        position = {"latitude": visit.latitude, "longitude": visit.longitude,
+                    "accuracy": visit.position_accuracy}
+    return {
+        "uuid": str(visit.uuid),
+        "status": visit.status,
+        "location": visit.location_id,
+        "assignment_id": visit.assignment_id,
+        "channel": visit.channel,
+        "questionnaire": {"id": questionnaire.key, "version": questionnaire.version},
+        "started_at": _time(visit.started_at),
+        "ended_at": _time(visit.ended_at),
+        "submitted_at": _time(visit.submitted_at),
+        "revision": visit.revision,
+        "answers": visit.answers,
+        "scores": visit.scores,
+        "position": position,
+        "position_status": visit.position_status,
+        "quality_flags": visit.quality_flags,
+    }
+
+
+def assignment_document(assignment: Assignment, location: Location,
+                        questionnaire: Questionnaire, visit: Visit | None) -> dict[str, Any]:
+    """An open assignment with everything a visit needs offline."""
+    state = {None: "new", "draft": "draft", "submitted": "sent", "approved": "sent",
+             "returned": "returned"}[visit.status if visit else None]
+    return {
+        "id": assignment.id,
+        "location": location.id,
+        "place": {"name": location.name, "address": location.address, "city": location.city,
+                  "url": location.url, "latitude": location.latitude,
+                  "longitude": location.longitude},
+        "channel": location.channel,
+        "window": {"start": _time(assignment.window_start), "end": _time(assignment.window_end)},
+        "scenario": assignment.scenario,
+        "state": state,
+        "visit_uuid": str(visit.uuid) if visit else None,
+        "questionnaire": questionnaire.document,
+    }
+
+
+def location_document(location: Location, region_name: str) -> dict[str, Any]:
+    return {"id": location.id, "code": location.code, "name": location.name,
+            "region": region_name, "channel": location.channel, "address": location.address,
+            "city": location.city, "url": location.url}
