@@ -7,6 +7,9 @@ from flask_babel import format_date, format_datetime, format_decimal, format_num
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .field.forms import field_name
+from .scoring import localized
+
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch"}
 
 CHANNEL_LABELS = {"in_store": _l("In store"), "online": _l("Online"), "phone": _l("Phone")}
@@ -54,6 +57,8 @@ def init_app(app: Flask) -> None:
         role_label=lambda r: ROLE_LABELS.get(r, r),
         visit_status_label=lambda s: VISIT_STATUS_LABELS.get(s, s),
         assignment_state_label=lambda s: ASSIGNMENT_STATE_LABELS.get(s, s),
+        localized=localized,
+        field_name=field_name,
         format_date=format_date,
         format_datetime=format_datetime,
         format_number=format_number,

@@ -65,6 +65,16 @@ def score_fields(questionnaire: ParsedQuestionnaire, answers: dict[str, Any], ch
     }
 
 
+def answer_problems(questionnaire: ParsedQuestionnaire, answers: dict[str, Any], channel: str
+                    ) -> list[tuple[str, str]]:
+    """What the engine finds wrong with these answers, without storing anything."""
+    try:
+        score_visit(questionnaire, answers, channel)
+    except InvalidAnswers as invalid:
+        return list(invalid.errors)
+    return []
+
+
 def apply_scores(visit: Visit, questionnaire: ParsedQuestionnaire) -> None:
     """Score `visit`'s answers and store the result on it (the engine decides)."""
     for name, value in score_fields(questionnaire, visit.answers, visit.channel).items():
@@ -305,3 +315,37 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- the form page --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    """Everything the form page of an assignment shows."""
+
+    assignment: Assignment
+    location: Location
+    questionnaire_row: Questionnaire
+    questionnaire: ParsedQuestionnaire
+    #: The visit already begun (draft), sent, or returned; None for a new one.
+    visit: Visit | None
+    #: The reviewer's note when the visit was returned.
+    return_note: str | None
+
+
+def visit_context(*, session: Session, user: User, assignment_id: int) -> VisitContext:
+    """The caller's assignment with its questionnaire and visit (NotFound otherwise)."""
+    assignment = shopper_assignment(session=session, user=user, assignment_id=assignment_id)
+    row = session.get(Questionnaire, assignment.questionnaire_id)
+    visit = session.exec(select(Visit).where(Visit.assignment_id == assignment.id)).first()
+    note = None
+    if visit is not None and visit.status == "returned":
+        note = session.exec(
+            select(ReviewEvent.note).where(ReviewEvent.visit_id == visit.id,
+                                           ReviewEvent.action == "returned")
+            .order_by(ReviewEvent.created_at.desc(), ReviewEvent.id.desc())).first()
+    return VisitContext(assignment=assignment,
+                        location=session.get(Location, assignment.location_id),
+                        questionnaire_row=row, questionnaire=parse_questionnaire(row.document),
+                        visit=visit, return_note=note)

@@ -15,6 +15,7 @@ from ..models import (
     Location,
     Questionnaire,
     Region,
+    ReviewEvent,
     User,
     Visit,
 )
@@ -31,12 +32,14 @@ class AssignmentRow:
     scenario: str
     #: new, draft, sent or returned (the shopper's view of the visit).
     state: str
+    #: The reviewer's note of a returned visit.
+    return_note: str | None = None
 
 
 def shopper_assignments(*, session: Session, user: User) -> list[AssignmentRow]:
     """The shopper's open assignments, due soonest first, with the state of their visit."""
     rows = session.exec(
-        select(Assignment, Location, Visit.status)
+        select(Assignment, Location, Visit.status, Visit.id)
         .join(Location, Location.id == Assignment.location_id)
         .outerjoin(Visit, Visit.assignment_id == Assignment.id)
         .where(Assignment.shopper_id == user.id, Assignment.status == "open")
@@ -44,10 +47,19 @@ def shopper_assignments(*, session: Session, user: User) -> list[AssignmentRow]:
     ).all()
     states = {None: "new", "draft": "draft", "submitted": "sent", "approved": "sent",
               "returned": "returned"}
+    returned = [visit_id for _, _, status, visit_id in rows if status == "returned"]
+    notes: dict[int, str] = {}
+    if returned:
+        for visit_id, note in session.exec(
+                select(ReviewEvent.visit_id, ReviewEvent.note)
+                .where(ReviewEvent.visit_id.in_(returned), ReviewEvent.action == "returned")
+                .order_by(ReviewEvent.created_at, ReviewEvent.id)):
+            notes[visit_id] = note  # the latest note wins
     return [AssignmentRow(id=a.id, location=loc.name, city=loc.city, channel=loc.channel,
                           window_start=a.window_start, window_end=a.window_end,
-                          scenario=a.scenario, state=states[status])
-            for a, loc, status in rows]
+                          scenario=a.scenario, state=states[status],
+                          return_note=notes.get(visit_id))
+            for a, loc, status, visit_id in rows]
 
 
 @dataclass(frozen=True)
