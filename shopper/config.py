@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600,
+    # Only responses that change the session set its cookie: a background request (the
+    # service worker keeping pages) that ends after a log-out must not log back in.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     # CSRF is checked in a before_request hook, so that bearer-token API calls skip it.
     "WTF_CSRF_CHECK_DEFAULT": False,

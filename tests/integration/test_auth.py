@@ -179,3 +179,12 @@ def test_browser_language_is_used_before_log_in(client):
     page = client.get("/login", headers={"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"})
     assert "Iniciar sesión" in page.text
     assert '<html lang="es">' in page.text
+
+
+def test_pages_that_change_nothing_do_not_reset_the_session_cookie(users, auth, client):
+    """A background request answered after a log-out must not set the old session back."""
+    auth.login("shopper@example.com", PASSWORD)
+    client.get("/shopper")  # puts the CSRF token in the session
+    assert "Set-Cookie" not in client.get("/shopper").headers
+    auth.logout()
+    assert client.get("/shopper").status_code == 302
