@@ -79,6 +79,7 @@ translations: install
 bench: install
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/demo_load.py
+	$(BIN)/python bench/form_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
