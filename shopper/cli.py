@@ -150,6 +150,23 @@ def users_create(email: str, role: str, password: str | None, name: str,
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@users_group.command("token")
+@click.option("--email", required=True)
+def users_token(email: str) -> None:
+    """Issue a new API token for a user (the old one stops working). Printed once."""
+    from sqlmodel import select
+
+    from .auth.services import issue_api_token, normalise_email
+    from .models import User
+
+    with _session() as session:
+        user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+        if user is None:
+            _fail(f"email: there is no user {email}")
+        token = issue_api_token(session=session, user=user)
+    click.echo(token)
+
+
 # --- shopper demo -----------------------------------------------------------------------
 
 

@@ -359,13 +359,24 @@ async function restorePhotos() {
 // --- sending ------------------------------------------------------------------------------
 
 function clearErrors() {
-  for (const element of form.querySelectorAll(".js-error")) element.remove();
+  for (const element of document.querySelectorAll(".js-error, #error-summary")) {
+    element.remove();
+  }
   for (const q of questions) q.element.classList.remove("field-error");
 }
 
+// Next to each question, and in a summary at the top that links to each of them.
 function showErrors(errors) {
   clearErrors();
-  let first = null;
+  const summary = document.createElement("div");
+  summary.className = "error-summary js-error";
+  summary.id = "error-summary";
+  summary.setAttribute("role", "alert");
+  summary.tabIndex = -1;
+  const title = document.createElement("h2");
+  title.textContent = messages.problem;
+  const list = document.createElement("ul");
+  summary.append(title, list);
   for (const { question, message } of errors) {
     const q = byId.get(question);
     if (!q) continue;
@@ -374,9 +385,15 @@ function showErrors(errors) {
     line.textContent = message;
     q.element.querySelector("legend").after(line);
     q.element.classList.add("field-error");
-    first = first || q.element;
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#${q.element.id}`;
+    link.textContent = `${message} (${q.element.querySelector("legend").firstChild.textContent.trim()})`;
+    item.append(link);
+    list.append(item);
   }
-  if (first) first.scrollIntoView({ behavior: "smooth", block: "center" });
+  form.before(summary);
+  summary.focus();
 }
 
 function missingRequired() {
@@ -443,7 +460,11 @@ async function start() {
   const uuidField = form.querySelector("input[name=visit_uuid]");
   const kept = (await visitsOfAssignment(assignmentId))
     .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))[0];
-  if (kept && form.dataset.serverStatus === "new" && kept.state === "sent") {
+  if (kept && form.dataset.serverStatus === "returned" && kept.state === "sent") {
+    // Returned by the reviewer: a new revision under the same uuid, starting from the
+    // answers the server has (the page shows them).
+    visit = { ...kept, state: "draft", receipt: null, lastError: null, answers: {} };
+  } else if (kept && form.dataset.serverStatus === "new" && kept.state === "sent") {
     visit = kept;  // sent from this phone; the page was kept from before
   } else if (kept) {
     visit = kept;

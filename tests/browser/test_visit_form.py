@@ -192,3 +192,32 @@ def test_the_form_works_without_javascript(browser, live_server, demo, app, phot
     assert visit.status == "submitted" and len(visit.answers["receipt_photo"]) == 1
     assert visit.answers["wait_minutes"] == 2.5
     context.close()
+
+
+def test_a_returned_visit_is_corrected_and_sent_again(app, shopper_phone, live_server):
+    from shopper.models import ReviewEvent, User
+
+    page = shopper_phone
+    open_first_visit(page, live_server)
+    answer_everything(page)
+    page.click("button[value=send]")
+    page.wait_for_selector(".sync-status.sent")
+    with Session(app.extensions["shopper.engine"]) as session:
+        [visit] = session.exec(select(Visit).where(Visit.origin == "field")).all()
+        manager = session.exec(select(User).where(User.role == "manager")).first()
+        visit.status = "returned"
+        session.add(visit)
+        session.add(ReviewEvent(visit_id=visit.id, actor_id=manager.id, action="returned",
+                                note="Please check the greeting answer."))
+        session.commit()
+    page.goto(live_server + "/shopper")
+    assert "Please check the greeting answer." in page.inner_text("main")
+    page.click("text=Continue visit >> nth=0")
+    page.wait_for_selector("[data-progress]:not([hidden])")
+    assert "Returned to you by the reviewer" in page.inner_text("main")
+    assert page.locator("#question-greeted input:checked").count() == 1  # as sent before
+    page.locator("#question-greeted label.choice").nth(1).click()  # now "no"
+    page.click("button[value=send]")
+    page.wait_for_selector(".sync-status.sent")
+    [visit] = visits(app)
+    assert (visit.status, visit.revision, visit.answers["greeted"]) == ("submitted", 2, "no")

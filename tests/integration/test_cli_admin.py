@@ -118,3 +118,18 @@ def test_export_of_an_unknown_questionnaire(runner):
 def test_db_upgrade_is_idempotent(runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0 and "Database is at head." in result.output
+
+
+def test_users_token_prints_a_working_token(runner, session, client):
+    runner.invoke(args=["users", "create", "--email", "s@example.com", "--role", "shopper",
+                        "--password", "long enough pw"])
+    result = runner.invoke(args=["users", "token", "--email", "S@example.com"])
+    assert result.exit_code == 0
+    token = result.output.strip()
+    response = client.get("/api/v1/assignments", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.get_json() == {"items": [], "next": None}
+    again = runner.invoke(args=["users", "token", "--email", "s@example.com"]).output.strip()
+    assert client.get("/api/v1/assignments", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401
+    assert again != token
+    assert runner.invoke(args=["users", "token", "--email", "x@example.com"]).exit_code == 2
