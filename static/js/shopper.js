@@ -26,8 +26,9 @@ async function showLocalStates() {
     if (visit.state === "sent") {
       line.textContent = messages.sent.replace("%(time)s", timeText(visit.receipt));
     } else if (visit.state === "outbox") {
-      line.textContent = messages.waiting
-        + (visit.lastError ? ` (${visit.lastError})` : "");
+      const reason = visit.lastError && visit.lastError !== "no connection"
+        ? ` (${visit.lastError})` : "";
+      line.textContent = messages.waiting + reason;
     } else {
       line.textContent = messages.saved_phone;
     }
