@@ -13,9 +13,14 @@ from sqlmodel import select
 
 from .. import db
 from ..admin.questionnaires import find_questionnaire
-from ..auth.permissions import get_visible, location_scope, visit_scope
+from ..auth.permissions import (
+    get_visible,
+    get_visible_by_uuid,
+    location_scope,
+    visit_scope,
+)
 from ..auth.session import login_required
-from ..exceptions import InvalidInput, NotFound
+from ..exceptions import InvalidInput
 from ..field import photos as photo_service
 from ..field import services
 from ..models import Assignment, Location, Photo, Questionnaire, Region, Visit
@@ -228,15 +233,7 @@ def get_visit(visit_uuid: str):
 
 
 def _visible_visit(visit_uuid: str) -> Visit:
-    try:
-        key = uuid_module.UUID(visit_uuid)
-    except ValueError:
-        raise NotFound(visit_uuid) from None
-    session = db.get_session()
-    visit = session.exec(select(Visit).where(Visit.uuid == key)).first()
-    if visit is None:
-        raise NotFound(visit_uuid)
-    return get_visible(session, g.user, Visit, visit.id)
+    return get_visible_by_uuid(db.get_session(), g.user, Visit, visit_uuid)
 
 
 @bp.get("/visits")
@@ -350,15 +347,7 @@ def get_questionnaire(key: str):
 @bp.get("/photos/<photo_uuid>")
 @login_required
 def photo_metadata(photo_uuid: str):
-    try:
-        key = uuid_module.UUID(photo_uuid)
-    except ValueError:
-        raise NotFound(photo_uuid) from None
-    session = db.get_session()
-    photo = session.exec(select(Photo).where(Photo.uuid == key)).first()
-    if photo is None:
-        raise NotFound(photo_uuid)
-    get_visible(session, g.user, Photo, photo.id)
+    photo = get_visible_by_uuid(db.get_session(), g.user, Photo, photo_uuid)
     return jsonify(ref=str(photo.uuid), visit_uuid=str(photo.visit_uuid), sha256=photo.sha256,
                    width=photo.width, height=photo.height, content_type=photo.content_type,
                    url=url_for("field.photo", photo_uuid=photo.uuid))

@@ -9,6 +9,7 @@ so that ids leak nothing.
 
 from __future__ import annotations
 
+import uuid as uuid_module
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, exists, false, true
@@ -143,6 +144,19 @@ def get_visible(session: Session, user: User | None, model: type[T], key: Any) -
         obj = session.get(model, key)
     except (TypeError, ValueError):  # a key of the wrong type is no object either
         obj = None
+    if obj is None or not can_see(session, user, obj):
+        raise NotFound(f"{model.__name__} {key}")
+    return obj
+
+
+def get_visible_by_uuid(session: Session, user: User | None, model: type[T], key: Any) -> T:
+    """Fetch a Visit or Photo by its `uuid` (as text) and check that `user` may see it;
+    else NotFound, a malformed uuid included."""
+    try:
+        wanted = uuid_module.UUID(str(key))
+    except ValueError:
+        raise NotFound(f"{model.__name__} {key}") from None
+    obj = session.exec(select(model).where(model.uuid == wanted)).first()
     if obj is None or not can_see(session, user, obj):
         raise NotFound(f"{model.__name__} {key}")
     return obj

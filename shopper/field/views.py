@@ -18,12 +18,11 @@ from flask import (
 )
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from .. import db
-from ..auth.permissions import get_visible
+from ..auth.permissions import get_visible_by_uuid
 from ..auth.session import login_required, roles_required
-from ..exceptions import InvalidInput, NotFound
+from ..exceptions import InvalidInput
 from ..models import Photo, utcnow
 from . import bp, services
 from .forms import (
@@ -68,15 +67,7 @@ def service_worker():
 @login_required
 def photo(photo_uuid: str):
     """A stored photo, to those who may see its visit (its owner before it arrives)."""
-    try:
-        key = uuid_module.UUID(photo_uuid)
-    except ValueError:
-        raise NotFound(photo_uuid) from None
-    session = db.get_session()
-    row = session.exec(select(Photo).where(Photo.uuid == key)).first()
-    if row is None:
-        raise NotFound(photo_uuid)
-    get_visible(session, g.user, Photo, row.id)
+    row = get_visible_by_uuid(db.get_session(), g.user, Photo, photo_uuid)
     response = send_file(photo_file(row, current_app.config["UPLOAD_DIR"]),
                          mimetype=row.content_type, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -1,17 +1,9 @@
 // The shopper's list of visits: what each visit's state is on this phone, and every
 // visit form kept for offline use.
 import { allVisits } from "./store.js";
+import { format, timeText } from "./text.js";
 
 const cards = [...document.querySelectorAll("[data-assignment]")];
-
-function timeText(iso) {
-  try {
-    return new Date(iso).toLocaleString(document.documentElement.lang,
-      { dateStyle: "medium", timeStyle: "short" });
-  } catch (error) {
-    return iso;
-  }
-}
 
 async function showLocalStates() {
   const list = document.querySelector("[data-assignments]");
@@ -24,7 +16,7 @@ async function showLocalStates() {
     const line = card.querySelector("[data-local-state]");
     if (!visit || !line) continue;
     if (visit.state === "sent") {
-      line.textContent = messages.sent.replace("%(time)s", timeText(visit.receipt));
+      line.textContent = format(messages.sent, { time: timeText(visit.receipt) });
     } else if (visit.state === "outbox") {
       const reason = visit.lastError && visit.lastError !== "no connection"
         ? ` (${visit.lastError})` : "";

@@ -13,6 +13,7 @@ const SHELL_URLS = [
   "/static/js/app.js",
   "/static/js/store.js",
   "/static/js/sync.js",
+  "/static/js/text.js",
   "/static/js/visit-form.js",
   "/static/js/shopper.js",
   "/static/img/icon.svg",

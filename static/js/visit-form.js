@@ -10,6 +10,7 @@ import {
   deletePhoto, photosOfVisit, putPhoto, putVisit, visitsOfAssignment,
 } from "./store.js";
 import { saveDraftToServer, sendOutbox, uploadPhotoNow } from "./sync.js";
+import { format, timeText } from "./text.js";
 
 const form = document.getElementById("visit-form");
 const messages = JSON.parse(form.dataset.messages);
@@ -29,19 +30,6 @@ let serverSaveTimer = null;
 function say(text, kind = "") {
   statusLine.textContent = text;
   statusLine.className = `sync-status ${kind}`;
-}
-
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, name) => values[name] ?? "");
-}
-
-function timeText(iso) {
-  try {
-    return new Date(iso).toLocaleString(document.documentElement.lang,
-      { dateStyle: "medium", timeStyle: "short" });
-  } catch (error) {
-    return iso;
-  }
 }
 
 // --- answers ----------------------------------------------------------------------------
