@@ -62,6 +62,16 @@ def upload(client, token, data, photo_uuid=None, visit_uuid=None, name="p.jpg"):
         "visit_uuid": str(visit_uuid or uuid.uuid4())}, content_type="multipart/form-data")
 
 
+def send_visit(client, world, visit_uuid, refs):
+    """Submit the world's visit naming these receipt photos."""
+    started = utcnow() - timedelta(minutes=30)
+    return client.post("/api/v1/visits", headers={"Authorization": f"Bearer {world['token']}"},
+                       json={"uuid": str(visit_uuid), "assignment_id": world["assignment"].id,
+                             "channel": "in_store", "started_at": started.isoformat(),
+                             "ended_at": (started + timedelta(minutes=20)).isoformat(),
+                             "answers": RETAIL_ANSWERS | {"receipt_photo": refs}})
+
+
 def stored_file(app, ref: str) -> Path:
     with Session(app.extensions["shopper.engine"]) as session:
         photo = session.exec(select(Photo).where(Photo.uuid == uuid.UUID(ref))).one()
@@ -171,28 +181,14 @@ def test_photos_are_served_only_to_those_who_may_see_them(world, client):
                       ).status_code == 404
     manager = {"Authorization": f"Bearer {world['manager_token']}"}
     assert client.get(url, headers=manager).status_code == 404  # no visit yet
-    started = utcnow() - timedelta(minutes=30)
-    visit = client.post("/api/v1/visits", headers={"Authorization": f"Bearer {world['token']}"},
-                        json={"uuid": str(visit_uuid),
-                              "assignment_id": world["assignment"].id, "channel": "in_store",
-                              "started_at": started.isoformat(),
-                              "ended_at": (started + timedelta(minutes=20)).isoformat(),
-                              "answers": RETAIL_ANSWERS | {"receipt_photo": [body["ref"]]}})
-    assert visit.status_code == 201
+    assert send_visit(client, world, visit_uuid, [body["ref"]]).status_code == 201
     assert client.get(url, headers=manager, buffered=True).status_code == 200
     assert client.get("/photos/not-a-uuid", headers=manager).status_code == 404
 
 
 def test_a_visit_can_only_name_photos_that_are_stored(world, client):
-    started = utcnow() - timedelta(minutes=30)
-    visit_uuid = uuid.uuid4()
     other = upload(client, world["token"], image_bytes()).get_json()["ref"]  # another visit
-    body = {"uuid": str(visit_uuid), "assignment_id": world["assignment"].id,
-            "channel": "in_store", "started_at": started.isoformat(),
-            "ended_at": (started + timedelta(minutes=20)).isoformat(),
-            "answers": RETAIL_ANSWERS | {"receipt_photo": [str(uuid.uuid4()), other]}}
-    response = client.post("/api/v1/visits", json=body,
-                           headers={"Authorization": f"Bearer {world['token']}"})
+    response = send_visit(client, world, uuid.uuid4(), [str(uuid.uuid4()), other])
     assert response.status_code == 422
     assert len(response.get_json()["messages"]) == 2
     assert all(m.startswith("receipt_photo: photo ") for m in response.get_json()["messages"])
@@ -203,11 +199,5 @@ def test_a_photo_used_before_is_flagged(world, client, session):
     upload(client, world["token"], data)  # the same picture, sent for another visit
     visit_uuid = uuid.uuid4()
     ref = upload(client, world["token"], data, visit_uuid=visit_uuid).get_json()["ref"]
-    started = utcnow() - timedelta(minutes=30)
-    response = client.post("/api/v1/visits", headers={"Authorization": f"Bearer {world['token']}"},
-                           json={"uuid": str(visit_uuid),
-                                 "assignment_id": world["assignment"].id, "channel": "in_store",
-                                 "started_at": started.isoformat(),
-                                 "ended_at": (started + timedelta(minutes=20)).isoformat(),
-                                 "answers": RETAIL_ANSWERS | {"receipt_photo": [ref]}})
+    response = send_visit(client, world, visit_uuid, [ref])
     assert response.get_json()["quality_flags"] == ["photo_reused"]
