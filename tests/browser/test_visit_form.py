@@ -10,6 +10,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from shopper.models import Photo, Visit
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 LEEDS = {"latitude": 53.7984, "longitude": -1.5418, "accuracy": 15}
 
@@ -61,9 +62,11 @@ def answer_everything(page, photo=None):
             answered.add(name)
             kind = question.get_attribute("data-type")
             if kind in ("yes_no", "choice", "scale"):
-                question.locator("label.choice").first.click()
+                if question.locator("input:checked").count() == 0:  # keep what is there
+                    question.locator("label.choice").first.click()
             elif kind == "number":
-                question.locator("input.input-number").fill("3")
+                if not question.locator("input.input-number").input_value():
+                    question.locator("input.input-number").fill("3")
             elif kind == "text":
                 question.locator("textarea").fill("Helpful staff & a <clean> store")
             elif kind == "photo" and photo is not None:
@@ -221,3 +224,55 @@ def test_a_returned_visit_is_corrected_and_sent_again(app, shopper_phone, live_s
     page.wait_for_selector(".sync-status.sent")
     [visit] = visits(app)
     assert (visit.status, visit.revision, visit.answers["greeted"]) == ("submitted", 2, "no")
+
+
+def test_closing_the_browser_keeps_answers_photos_and_the_outbox(
+        app, browser, live_server, demo, photo_file, tmp_path):
+    """Answers and a photo survive closing the browser; a visit sent while offline goes
+    out when the app is next opened with a connection."""
+    profile = tmp_path / "phone-profile"
+
+    def open_phone():
+        # A browser with its profile on disk: closed and opened again, as a phone does.
+        return browser.browser_type.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE,
+            geolocation=LEEDS, permissions=["geolocation"], locale="en-GB")
+
+    phone = open_phone()
+    page = phone.new_page()
+    page.goto(live_server + "/login")
+    page.fill("#email", "shopper@demo.test")
+    page.fill("#password", "demo-shopper")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/shopper")
+    open_first_visit(page, live_server)
+    page.locator("#question-greeted label.choice").nth(1).click()  # no
+    page.fill("#q-wait_minutes", "6")
+    page.set_input_files("#question-receipt_photo input[type=file]", str(photo_file))
+    page.wait_for_selector("#question-receipt_photo .thumbnail img")
+    page.wait_for_timeout(500)
+    phone.close()
+
+    phone = open_phone()
+    page = phone.new_page()
+    page.goto(live_server + "/shopper")
+    open_first_visit(page, live_server)
+    assert page.is_checked("#question-greeted input[value=no]")
+    assert page.input_value("#q-wait_minutes") == "6"
+    assert page.locator("#question-receipt_photo .thumbnail img").count() == 1
+    answer_everything(page)  # the rest; greeted stays as it was
+    phone.set_offline(True)
+    page.click("button[value=send]")
+    page.wait_for_selector("text=Waiting to send")
+    phone.close()
+    assert visits(app) == []
+
+    phone = open_phone()  # online again: opening the app sends it
+    page = phone.new_page()
+    page.goto(live_server + "/shopper")
+    page.wait_for_selector("text=Sent. The server received it at", timeout=15000)
+    phone.close()
+
+    [visit] = visits(app)
+    assert visit.answers["greeted"] == "no" and visit.answers["wait_minutes"] == 6
+    assert len(visit.answers["receipt_photo"]) == 1
