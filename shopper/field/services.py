@@ -168,6 +168,8 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
         return _replay(existing, user, content_hash)
     if existing is not None and existing.shopper_id != user.id:
         raise NotFound(f"visit {submission.uuid}")
+    if assignment.status == "cancelled":
+        raise Conflict("this assignment was cancelled")
 
     errors: list[tuple[str, str]] = []
     if submission.channel != location.channel:

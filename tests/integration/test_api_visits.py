@@ -358,3 +358,13 @@ def test_locations_and_questionnaires_in_scope(world, client):
     assert document.status_code == 200 and document.get_json()["id"] == "retail-visit"
     assert client.get("/api/v1/questionnaires/nope",
                       headers=bearer(world["token"])).status_code == 404
+
+
+def test_a_cancelled_assignment_takes_no_visit(world, client, session, app):
+    world["assignment"].status = "cancelled"
+    session.add(world["assignment"])
+    session.commit()
+    response = client.post("/api/v1/visits", json=payload(world), headers=bearer(world["token"]))
+    assert response.status_code == 409
+    assert response.get_json()["message"] == "this assignment was cancelled"
+    assert stored_visits(app) == 0
