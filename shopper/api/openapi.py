@@ -92,6 +92,18 @@ def openapi_document() -> dict[str, Any]:
             "/locations": {"get": {
                 "summary": "Locations in the caller's scope",
                 "responses": {"200": _json(_list_of("Location"), "locations")}}},
+            "/locations/{id}/scorecard": {"get": {
+                "summary": "A location's scorecard over its approved visits in a period",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "from", "in": "query", "schema": {"type": "string",
+                                                               "format": "date"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string",
+                                                             "format": "date"}}],
+                "responses": {"200": _json({"type": "object", "description":
+                                            "spec/scoring.md section 5, plus name, region "
+                                            "and channel"}, "the scorecard"),
+                              "404": not_found, "422": _json(_INVALID, "bad dates")}}},
             "/questionnaires/{id}": {"get": {
                 "summary": "A questionnaire document (spec/scoring.md)",
                 "parameters": [

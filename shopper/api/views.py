@@ -24,6 +24,8 @@ from ..exceptions import InvalidInput
 from ..field import photos as photo_service
 from ..field import services
 from ..models import Assignment, Location, Photo, Questionnaire, Region, Visit
+from ..scorecards import services as scorecards
+from ..scoring import location_document as scoring_location_document
 from . import bp
 from .documents import assignment_document, location_document, visit_document
 from .openapi import openapi_document
@@ -329,6 +331,33 @@ def list_locations():
              .where(location_scope(g.user)).order_by(Location.id))
     return _page(query, _page_number(), lambda row: location_document(*row),
                  "api.list_locations")
+
+
+@bp.get("/locations/<int:location_id>/scorecard")
+@login_required
+def location_scorecard(location_id: int):
+    """The location aggregate of spec/scoring.md section 5 over its approved visits whose
+    start falls in [from, to] (dates, inclusive, UTC), as the engine computes it."""
+    session = db.get_session()
+    location = get_visible(session, g.user, Location, location_id)
+    errors: list[tuple[str, str]] = []
+    days = {}
+    for name in ("from", "to"):
+        if name in request.args:
+            try:
+                days[name] = date.fromisoformat(request.args[name])
+            except ValueError:
+                errors.append((name, "must be a date, YYYY-MM-DD"))
+    if errors:
+        return _unprocessable(errors)
+    card = scorecards.location_scorecard(session=session, location=location,
+                                         first_day=days.get("from"), last_day=days.get("to"))
+    region = session.get(Region, location.region_id)
+    return jsonify({"location": location.id, "name": location.name, "region": region.name,
+                    "channel": location.channel,
+                    "from": days["from"].isoformat() if "from" in days else None,
+                    "to": days["to"].isoformat() if "to" in days else None}
+                   | scoring_location_document(card))
 
 
 @bp.get("/questionnaires/<key>")

@@ -345,7 +345,7 @@ def test_openapi_document_describes_the_api(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     for path in ("/assignments", "/visits", "/visits/{uuid}", "/photos", "/locations",
-                 "/questionnaires/{id}"):
+                 "/locations/{id}/scorecard", "/questionnaires/{id}"):
         assert path in document["paths"]
 
 
@@ -368,3 +368,42 @@ def test_a_cancelled_assignment_takes_no_visit(world, client, session, app):
     assert response.status_code == 409
     assert response.get_json()["message"] == "this assignment was cancelled"
     assert stored_visits(app) == 0
+
+
+def test_location_scorecard_is_the_engines_aggregate_of_approved_visits(world, client,
+                                                                       session):
+    from shopper.scoring import aggregate_location
+    from shopper.scoring import score_visit as engine_score
+
+    questionnaire = parsed(world["questionnaire"])
+    answers = [RETAIL_ANSWERS, RETAIL_ANSWERS | {"greeted": "no", "store_clean": 2},
+               RETAIL_ANSWERS | {"had_problem": "yes", "return_policy_correct": "no"}]
+    for offset, visit_answers in zip((3, 10, 20), answers, strict=True):
+        make_visit(session, world["sam"], world["store"], world["questionnaire"],
+                   answers=visit_answers, started_at=utcnow() - timedelta(days=offset))
+    make_visit(session, world["sam"], world["store"], world["questionnaire"],
+               status="submitted")  # not approved: left out
+    session.commit()
+    manager = issue_api_token(session=session, user=world["north_manager"])
+    session.commit()
+    since = (utcnow() - timedelta(days=15)).date().isoformat()
+    response = client.get(f"/api/v1/locations/{world['store'].id}/scorecard",
+                          query_string={"from": since}, headers=bearer(manager))
+    assert response.status_code == 200
+    card = response.get_json()
+    expected = aggregate_location([engine_score(questionnaire, a, "in_store")
+                                   for a in answers[:2]])
+    assert (card["name"], card["region"], card["channel"]) == ("Store N1", "North", "in_store")
+    assert card["visits"] == 2 and card["critical_failure_rate"] == 0.0
+    assert card["cx"]["n"] == 2 and card["cx"]["mean"] == pytest.approx(expected.cx.mean)
+    assert card["cx"]["ci95"] == pytest.approx(list(expected.cx.ci95))
+    everything = client.get(f"/api/v1/locations/{world['store'].id}/scorecard",
+                            headers=bearer(manager)).get_json()
+    assert everything["visits"] == 3 and everything["critical_failure_rate"] == \
+        pytest.approx(1 / 3)
+    south = issue_api_token(session=session, user=world["south_manager"])
+    session.commit()
+    assert client.get(f"/api/v1/locations/{world['store'].id}/scorecard",
+                      headers=bearer(south)).status_code == 404
+    assert client.get(f"/api/v1/locations/{world['store'].id}/scorecard?from=soon",
+                      headers=bearer(manager)).status_code == 422

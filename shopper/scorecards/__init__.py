@@ -1,0 +1,1 @@
+"""Scorecards: locations, regions and clients over a period (the engine aggregates)."""
