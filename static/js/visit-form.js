@@ -236,19 +236,32 @@ function setUpStopwatches() {
       const seconds = Math.floor(elapsed() / 1000);
       output.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
     };
-    watch.hidden = false;
-    start.addEventListener("click", () => {
-      startedAt = Date.now();
+    const run = () => {
       ticker = setInterval(show, 250);
       show();
       watch.classList.add("running");
       start.hidden = true;
       stop.hidden = false;
+    };
+    watch.hidden = false;
+    // A running stopwatch is kept with the visit: a reload or a closed tab in the middle
+    // of a wait does not lose the time already measured.
+    visit.stopwatches = visit.stopwatches || {};
+    if (visit.stopwatches[input.id]) {
+      startedAt = visit.stopwatches[input.id];
+      run();
+    }
+    start.addEventListener("click", () => {
+      startedAt = Date.now();
+      visit.stopwatches[input.id] = startedAt;
+      putVisit(visit);
+      run();
       stop.focus();
     });
     stop.addEventListener("click", () => {
       clearInterval(ticker);
       const ms = elapsed();
+      delete visit.stopwatches[input.id];
       input.value = watch.dataset.unit === "seconds"
         ? String(Math.round(ms / 1000))
         : String(Math.round(ms / 6000) / 10);  // minutes, one decimal

@@ -112,6 +112,18 @@ def test_fill_and_send_a_visit_with_a_photo_and_the_stopwatch(
     assert "Sent" in page.inner_text("[data-assignment]:first-child .badge")
 
 
+def test_a_running_stopwatch_survives_a_reload(shopper_phone, live_server):
+    page = shopper_phone
+    open_first_visit(page, live_server)
+    page.click("#question-wait_minutes [data-stopwatch=start]")
+    page.wait_for_timeout(1200)
+    page.reload()
+    page.wait_for_selector("#question-wait_minutes .stopwatch.running")
+    assert page.inner_text("#question-wait_minutes .stopwatch-time") != "0:00"
+    page.click("#question-wait_minutes [data-stopwatch=stop]")
+    assert page.input_value("#q-wait_minutes") in ("0", "0.1")
+
+
 def test_show_if_hides_questions_and_drops_their_answers(shopper_phone, live_server):
     page = shopper_phone
     open_first_visit(page, live_server)
