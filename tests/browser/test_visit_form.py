@@ -288,3 +288,36 @@ def test_closing_the_browser_keeps_answers_photos_and_the_outbox(
     [visit] = visits(app)
     assert visit.answers["greeted"] == "no" and visit.answers["wait_minutes"] == 6
     assert len(visit.answers["receipt_photo"]) == 1
+
+
+def test_a_lost_reply_keeps_the_visit_and_the_retry_stores_nothing_twice(
+        app, shopper_phone, live_server):
+    """The server stores the visit but its reply never reaches the phone: the visit stays
+    in the outbox with the reason, and the next try is answered 200 with the same visit."""
+    page = shopper_phone
+    open_first_visit(page, live_server)
+    answer_everything(page)
+
+    lost: list[int] = []
+
+    def reply_lost(route):
+        lost.append(route.fetch().status)  # the server gets the visit and stores it ...
+        route.abort("connectionreset")  # ... but the phone never hears back
+
+    page.route("**/api/v1/visits", reply_lost)
+    page.click("button[value=send]")
+    for _ in range(100):
+        if lost:
+            break
+        page.wait_for_timeout(100)
+    assert lost == [201]
+    page.wait_for_selector("text=Waiting to send")
+    assert len(visits(app)) == 1
+    page.unroute("**/api/v1/visits")
+    replies = []
+    page.on("response", lambda r: replies.append(r.status) if r.url.endswith("/api/v1/visits")
+            else None)
+    page.goto(live_server + "/shopper")  # opening the app again sends the outbox
+    page.wait_for_selector("text=Sent. The server received it at")
+    assert replies == [200]
+    assert len(visits(app)) == 1
