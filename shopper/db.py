@@ -138,6 +138,3 @@ def writing() -> Iterator[None]:
     finally:
         _writing.reset(token)
 
-
-def is_sqlite(bind: Engine | None = None) -> bool:
-    return (bind or engine()).dialect.name == "sqlite"

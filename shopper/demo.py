@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from .admin.questionnaires import import_questionnaire, parsed
 from .auth.services import create_user
-from .field.services import score_fields
+from .field.services import apply_scores, score_fields
 from .files import parse_document
 from .models import (
     Assignment,
@@ -258,8 +258,7 @@ def _demo_visit(rng: random.Random, spec: DemoLocation, questionnaire: ParsedQue
         visit.longitude = spec.longitude + rng.uniform(-0.0003, 0.0003)
         visit.position_accuracy = float(rng.randint(5, 40))
         visit.position_status = "given"
-    for name, value in score_fields(questionnaire, answers, spec.channel).items():
-        setattr(visit, name, value)
+    apply_scores(visit, questionnaire)
     return visit
 
 

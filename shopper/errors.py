@@ -11,6 +11,7 @@ import uuid
 from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug import exceptions as werkzeug_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .exceptions import NotFound, PermissionDenied
@@ -74,8 +75,8 @@ def handle_unexpected(error: BaseException):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(CSRFError, handle_csrf)
-    app.register_error_handler(NotFound, lambda e: _render(
-        404, _("Page not found"), _("There is nothing here, or it is not yours to see.")))
-    app.register_error_handler(PermissionDenied, lambda e: _render(
-        403, _("Not allowed"), _("You are not allowed to do this.")))
+    # The project's own exceptions answer as their HTTP twins, with the same words.
+    app.register_error_handler(NotFound, lambda e: handle_http(werkzeug_errors.NotFound()))
+    app.register_error_handler(PermissionDenied,
+                               lambda e: handle_http(werkzeug_errors.Forbidden()))
     app.register_error_handler(Exception, handle_unexpected)

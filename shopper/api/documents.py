@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Assignment, Location, Questionnaire, Visit
+from ..field.services import OpenAssignment
+from ..models import Location, Questionnaire, Visit
 
 
 def _time(value) -> str | None:
@@ -36,11 +37,10 @@ def visit_document(visit: Visit, questionnaire: Questionnaire) -> dict[str, Any]
     }
 
 
-def assignment_document(assignment: Assignment, location: Location,
-                        questionnaire: Questionnaire, visit: Visit | None) -> dict[str, Any]:
+def assignment_document(open_assignment: OpenAssignment) -> dict[str, Any]:
     """An open assignment with everything a visit needs offline."""
-    state = {None: "new", "draft": "draft", "submitted": "sent", "approved": "sent",
-             "returned": "returned"}[visit.status if visit else None]
+    assignment, location = open_assignment.assignment, open_assignment.location
+    visit = open_assignment.visit
     return {
         "id": assignment.id,
         "location": location.id,
@@ -50,9 +50,9 @@ def assignment_document(assignment: Assignment, location: Location,
         "channel": location.channel,
         "window": {"start": _time(assignment.window_start), "end": _time(assignment.window_end)},
         "scenario": assignment.scenario,
-        "state": state,
+        "state": open_assignment.state,
         "visit_uuid": str(visit.uuid) if visit else None,
-        "questionnaire": questionnaire.document,
+        "questionnaire": open_assignment.questionnaire_row.document,
     }
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid as uuid_module
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, jsonify, request, url_for
@@ -23,7 +23,7 @@ from ..auth.session import login_required
 from ..exceptions import InvalidInput
 from ..field import photos as photo_service
 from ..field import services
-from ..models import Assignment, Location, Photo, Questionnaire, Region, Visit
+from ..models import Location, Photo, Questionnaire, Region, Visit, day_start
 from ..scorecards import services as scorecards
 from ..scoring import location_document as scoring_location_document
 from . import bp
@@ -83,18 +83,8 @@ def csrf_token():
 @login_required
 def list_assignments():
     """The caller's open assignments with everything a visit needs offline."""
-    session = db.get_session()
-    rows = session.exec(
-        select(Assignment, Location, Questionnaire)
-        .join(Location, Location.id == Assignment.location_id)
-        .join(Questionnaire, Questionnaire.id == Assignment.questionnaire_id)
-        .where(Assignment.shopper_id == g.user.id, Assignment.status == "open")
-        .order_by(Assignment.window_end, Assignment.id)
-    ).all()
-    visits = {v.assignment_id: v for v in session.exec(select(Visit).where(
-        Visit.assignment_id.in_([a.id for a, _, _ in rows])))} if rows else {}
-    return jsonify(items=[assignment_document(a, loc, q, visits.get(a.id))
-                          for a, loc, q in rows], next=None)
+    assignments = services.open_assignments(session=db.get_session(), user=g.user)
+    return jsonify(items=[assignment_document(a) for a in assignments], next=None)
 
 
 # --- visits ---------------------------------------------------------------------------
@@ -117,20 +107,21 @@ def _parse_time(payload: dict, name: str, errors: list) -> datetime | None:
 
 
 def _parse_uuid(value: Any, name: str, errors: list) -> uuid_module.UUID | None:
+    """A required UUID; a problem is added to `errors` when there is none or it is bad."""
+    if value is None:
+        errors.append((name, "required"))
+        return None
     try:
-        return uuid_module.UUID(str(value)) if value is not None else None
+        return uuid_module.UUID(str(value))
     except ValueError:
-        pass
-    errors.append((name, "must be a UUID"))
-    return None
+        errors.append((name, "must be a UUID"))
+        return None
 
 
 def _submission(payload: dict) -> services.Submission:
     """The submission in a POST /visits body; InvalidVisit naming every bad field."""
     errors: list[tuple[str, str]] = []
     visit_uuid = _parse_uuid(payload.get("uuid"), "uuid", errors)
-    if payload.get("uuid") is None:
-        errors.append(("uuid", "required"))
     assignment_id = payload.get("assignment_id")
     if type(assignment_id) is not int:
         errors.append(("assignment_id", "required, an integer"))
@@ -262,7 +253,7 @@ def list_visits():
             except ValueError:
                 errors.append((name, "must be a date, YYYY-MM-DD"))
                 continue
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=days)
+            moment = day_start(day + timedelta(days=days))
             query = query.where(Visit.started_at >= moment if days == 0
                                 else Visit.started_at < moment)
             args[name] = request.args[name]
@@ -292,10 +283,6 @@ def upload_photo():
         errors.append(("file", "required: the image, as multipart form data"))
     photo_uuid = _parse_uuid(request.form.get("uuid"), "uuid", errors)
     visit_uuid = _parse_uuid(request.form.get("visit_uuid"), "visit_uuid", errors)
-    if request.form.get("uuid") is None and not any(e[0] == "uuid" for e in errors):
-        errors.append(("uuid", "required"))
-    if request.form.get("visit_uuid") is None and not any(e[0] == "visit_uuid" for e in errors):
-        errors.append(("visit_uuid", "required"))
     if errors:
         return _unprocessable(errors)
     config = current_app.config

@@ -20,13 +20,13 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..admin.questionnaires import parsed
 from ..exceptions import InvalidInput, NotFound
 from ..models import Assignment, Location, Photo, Questionnaire, ReviewEvent, User, Visit, utcnow
 from ..scoring import (
     InvalidAnswers,
     VisitScores,
     explanation_document,
-    parse_questionnaire,
     score_visit,
     visit_scores_document,
 )
@@ -122,10 +122,24 @@ def shopper_assignment(*, session: Session, user: User, assignment_id: Any) -> A
 
 
 def _questionnaire_of(session: Session, assignment: Assignment) -> ParsedQuestionnaire:
-    return parse_questionnaire(session.get(Questionnaire, assignment.questionnaire_id).document)
+    return parsed(session.get(Questionnaire, assignment.questionnaire_id))
 
 
-def _photo_problems(session: Session, user: User, submission: Submission,
+def _photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
+    """The stored photos that a visit's answers name, by reference (one query)."""
+    wanted = []
+    for refs in answers.values():
+        for ref in refs if isinstance(refs, list) else ():
+            try:
+                wanted.append(uuid_module.UUID(str(ref)))
+            except ValueError:
+                continue  # no such photo: reported by _photo_problems
+    if not wanted:
+        return {}
+    return {str(p.uuid): p for p in session.exec(select(Photo).where(Photo.uuid.in_(wanted)))}
+
+
+def _photo_problems(photos: dict[str, Photo], user: User, submission: Submission,
                     questionnaire: ParsedQuestionnaire) -> list[tuple[str, str]]:
     """Every photo a visit names must be stored, be the caller's, and belong to it."""
     problems = []
@@ -134,19 +148,11 @@ def _photo_problems(session: Session, user: User, submission: Submission,
         if question.type != "photo" or not isinstance(refs, list):
             continue
         for ref in refs:
-            photo = _photo_by_ref(session, ref)
+            photo = photos.get(str(ref))
             if (photo is None or photo.owner_id != user.id
                     or photo.visit_uuid != submission.uuid):
                 problems.append((question.id, f"photo {ref} is not uploaded yet"))
     return problems
-
-
-def _photo_by_ref(session: Session, ref: Any) -> Photo | None:
-    try:
-        photo_uuid = uuid_module.UUID(str(ref))
-    except ValueError:
-        return None
-    return session.exec(select(Photo).where(Photo.uuid == photo_uuid)).first()
 
 
 def submit_visit(*, session: Session, user: User, submission: Submission,
@@ -181,7 +187,8 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     except InvalidAnswers as invalid:
         errors.extend(invalid.errors)
         fields = {}
-    errors.extend(_photo_problems(session, user, submission, questionnaire))
+    photos = _photos_named(session, submission.answers)
+    errors.extend(_photo_problems(photos, user, submission, questionnaire))
     if errors:
         raise InvalidVisit(errors)
 
@@ -202,7 +209,8 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     if was == "returned":
         visit.revision += 1  # a resubmission under the same uuid
     visit.quality_flags = quality_flags(session=session, visit=visit, assignment=assignment,
-                                        location=location, settings=settings)
+                                        location=location, photos=list(photos.values()),
+                                        settings=settings)
     try:
         # The row is added inside the savepoint: begin_nested() flushes what is pending
         # before it starts, and a failed insert must only undo the savepoint.
@@ -285,9 +293,10 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def quality_flags(*, session: Session, visit: Visit, assignment: Assignment,
-                  location: Location, settings: dict[str, Any]) -> list[str]:
+                  location: Location, photos: list[Photo], settings: dict[str, Any]
+                  ) -> list[str]:
     """What a reviewer should look at: too_short, far_from_location, outside_window,
-    photo_reused."""
+    photo_reused (one of the visit's `photos` was sent before for another visit)."""
     flags = []
     minutes = (visit.ended_at - visit.started_at).total_seconds() / 60
     if minutes < settings["MIN_VISIT_MINUTES"]:
@@ -300,23 +309,57 @@ def quality_flags(*, session: Session, visit: Visit, assignment: Assignment,
             flags.append("far_from_location")
     if not assignment.window_start <= visit.started_at <= assignment.window_end:
         flags.append("outside_window")
-    refs = [str(ref) for q_refs in visit.answers.values() if isinstance(q_refs, list)
-            for ref in q_refs]
-    if refs:
-        hashes = session.exec(select(Photo.sha256).where(
-            Photo.uuid.in_([uuid_module.UUID(r) for r in refs if _is_uuid(r)]))).all()
-        if hashes and session.exec(select(Photo.id).where(
-                Photo.sha256.in_(hashes), Photo.visit_uuid != visit.uuid)).first():
-            flags.append("photo_reused")
+    hashes = [photo.sha256 for photo in photos]
+    if hashes and session.exec(select(Photo.id).where(
+            Photo.sha256.in_(hashes), Photo.visit_uuid != visit.uuid)).first():
+        flags.append("photo_reused")
     return flags
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid_module.UUID(value)
-    except ValueError:
-        return False
-    return True
+# --- the shopper's assignments ----------------------------------------------------------
+
+#: The shopper's view of an assignment, from the status of its visit (None: none yet).
+VISIT_STATE = {None: "new", "draft": "draft", "submitted": "sent", "approved": "sent",
+               "returned": "returned"}
+
+
+@dataclass(frozen=True)
+class OpenAssignment:
+    assignment: Assignment
+    location: Location
+    questionnaire_row: Questionnaire
+    #: The visit begun, sent or returned; None for a new one.
+    visit: Visit | None
+
+    @property
+    def state(self) -> str:
+        """new, draft, sent or returned."""
+        return VISIT_STATE[self.visit.status if self.visit else None]
+
+
+def open_assignments(*, session: Session, user: User) -> list[OpenAssignment]:
+    """The shopper's open assignments, due soonest first, with their visits."""
+    rows = session.exec(
+        select(Assignment, Location, Questionnaire, Visit)
+        .join(Location, Location.id == Assignment.location_id)
+        .join(Questionnaire, Questionnaire.id == Assignment.questionnaire_id)
+        .outerjoin(Visit, Visit.assignment_id == Assignment.id)
+        .where(Assignment.shopper_id == user.id, Assignment.status == "open")
+        .order_by(Assignment.window_end, Assignment.id)
+    ).all()
+    return [OpenAssignment(*row) for row in rows]
+
+
+def return_notes(*, session: Session, visit_ids: list[int]) -> dict[int, str]:
+    """The latest reviewer's note of each of these returned visits."""
+    notes: dict[int, str] = {}
+    if visit_ids:
+        for visit_id, note in session.exec(
+                select(ReviewEvent.visit_id, ReviewEvent.note)
+                .where(ReviewEvent.visit_id.in_(visit_ids), ReviewEvent.action == "returned")
+                .order_by(ReviewEvent.created_at, ReviewEvent.id)):
+            notes[visit_id] = note  # the latest note wins
+    return notes
 
 
 # --- the form page --------------------------------------------------------------------
@@ -343,11 +386,8 @@ def visit_context(*, session: Session, user: User, assignment_id: int) -> VisitC
     visit = session.exec(select(Visit).where(Visit.assignment_id == assignment.id)).first()
     note = None
     if visit is not None and visit.status == "returned":
-        note = session.exec(
-            select(ReviewEvent.note).where(ReviewEvent.visit_id == visit.id,
-                                           ReviewEvent.action == "returned")
-            .order_by(ReviewEvent.created_at.desc(), ReviewEvent.id.desc())).first()
+        note = return_notes(session=session, visit_ids=[visit.id]).get(visit.id)
     return VisitContext(assignment=assignment,
                         location=session.get(Location, assignment.location_id),
-                        questionnaire_row=row, questionnaire=parse_questionnaire(row.document),
+                        questionnaire_row=row, questionnaire=parsed(row),
                         visit=visit, return_note=note)

@@ -9,13 +9,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..auth.permissions import location_scope, region_scope, visit_scope
+from ..field.services import open_assignments, return_notes
 from ..models import (
     Assignment,
     Client,
     Location,
     Questionnaire,
     Region,
-    ReviewEvent,
     User,
     Visit,
 )
@@ -38,28 +38,14 @@ class AssignmentRow:
 
 def shopper_assignments(*, session: Session, user: User) -> list[AssignmentRow]:
     """The shopper's open assignments, due soonest first, with the state of their visit."""
-    rows = session.exec(
-        select(Assignment, Location, Visit.status, Visit.id)
-        .join(Location, Location.id == Assignment.location_id)
-        .outerjoin(Visit, Visit.assignment_id == Assignment.id)
-        .where(Assignment.shopper_id == user.id, Assignment.status == "open")
-        .order_by(Assignment.window_end, Assignment.id)
-    ).all()
-    states = {None: "new", "draft": "draft", "submitted": "sent", "approved": "sent",
-              "returned": "returned"}
-    returned = [visit_id for _, _, status, visit_id in rows if status == "returned"]
-    notes: dict[int, str] = {}
-    if returned:
-        for visit_id, note in session.exec(
-                select(ReviewEvent.visit_id, ReviewEvent.note)
-                .where(ReviewEvent.visit_id.in_(returned), ReviewEvent.action == "returned")
-                .order_by(ReviewEvent.created_at, ReviewEvent.id)):
-            notes[visit_id] = note  # the latest note wins
-    return [AssignmentRow(id=a.id, location=loc.name, city=loc.city, channel=loc.channel,
-                          window_start=a.window_start, window_end=a.window_end,
-                          scenario=a.scenario, state=states[status],
-                          return_note=notes.get(visit_id))
-            for a, loc, status, visit_id in rows]
+    assignments = open_assignments(session=session, user=user)
+    notes = return_notes(session=session, visit_ids=[
+        a.visit.id for a in assignments if a.state == "returned"])
+    return [AssignmentRow(id=a.assignment.id, location=a.location.name, city=a.location.city,
+                          channel=a.location.channel, window_start=a.assignment.window_start,
+                          window_end=a.assignment.window_end, scenario=a.assignment.scenario,
+                          state=a.state, return_note=notes.get(a.visit.id) if a.visit else None)
+            for a in assignments]
 
 
 @dataclass(frozen=True)

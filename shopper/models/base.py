@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
@@ -11,6 +11,11 @@ from sqlmodel import Column, Field
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC at the start of `day`: the bound of a period given in dates."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator):

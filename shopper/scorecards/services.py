@@ -3,11 +3,11 @@ visit's scores were stored by it, and `aggregate_location` makes the scorecard."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from ..models import Location, Visit
+from ..models import Location, Visit, day_start
 from ..scoring import LocationScorecard, aggregate_location, visit_scores_from_document
 
 
@@ -19,12 +19,8 @@ def location_scorecard(*, session: Session, location: Location, first_day: date 
                                        Visit.status == "approved",
                                        Visit.scores.is_not(None))
     if first_day is not None:
-        query = query.where(Visit.started_at >= _midnight(first_day))
+        query = query.where(Visit.started_at >= day_start(first_day))
     if last_day is not None:
-        query = query.where(Visit.started_at < _midnight(last_day + timedelta(days=1)))
+        query = query.where(Visit.started_at < day_start(last_day + timedelta(days=1)))
     scores = [visit_scores_from_document(document) for document in session.exec(query)]
     return aggregate_location(scores)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)

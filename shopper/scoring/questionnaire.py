@@ -129,19 +129,19 @@ class Questionnaire:
     questions: tuple[Question, ...] = field(init=False, repr=False, compare=False)
     #: Touchpoint names in order of first appearance (derived).
     touchpoints: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: Questions by id (derived).
+    _by_id: dict[str, Question] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         questions = tuple(q for s in self.sections for q in s.questions)
         object.__setattr__(self, "questions", questions)
         touchpoints = tuple(dict.fromkeys(q.touchpoint for q in questions))
         object.__setattr__(self, "touchpoints", touchpoints)
+        object.__setattr__(self, "_by_id", {q.id: q for q in questions})
 
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError when there is none)."""
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        raise KeyError(question_id)
+        return self._by_id[question_id]
 
     def section_channels(self, section: Section) -> tuple[str, ...]:
         """The channels a section applies to."""

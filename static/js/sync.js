@@ -92,7 +92,6 @@ async function sendAll() {
     } catch (error) {
       const offline = !(error instanceof SendError);
       visit.lastError = offline ? "no connection" : error.message;
-      if (error.status === 422) visit.rejected = error.errors;  // needs the shopper
       await putVisit(visit);
       results.push({ visit, error });
     }

@@ -432,7 +432,6 @@ async function send(event) {
   visit.endedAt = new Date().toISOString();
   visit.state = "outbox";
   visit.lastError = null;
-  visit.rejected = null;
   await putVisit(visit);
   showState();
   await sendOutbox();
