@@ -29,9 +29,9 @@ from sqlmodel import Session, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from shopper import create_app, migrate  # noqa: E402
-from shopper.admin.questionnaires import import_questionnaire  # noqa: E402
 from shopper.demo import load_demo  # noqa: E402
 from shopper.models import Assignment, Location, User, utcnow  # noqa: E402
+from shopper.questionnaires import import_questionnaire  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",

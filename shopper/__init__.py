@@ -13,7 +13,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Settings come from `config.DEFAULTS`, then the environment, then `test_config`.
     Refuses to build a production app with the development SECRET_KEY.
     """
-    from . import admin, api, auth, cli, config, db, errors, field, i18n, main, security, templating
+    from . import auth, cli, config, db, errors, i18n, questionnaires, security, templating
+    from .api import views as api_views
+    from .auth import views as auth_views
+    from .field import views as field_views
+    from .main import views as main_views
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -27,12 +31,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
-    admin.init_app(app)
+    questionnaires.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(field.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (auth_views.bp, main_views.bp, field_views.bp, api_views.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import click
 import orjson
-import yaml
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 from sqlmodel import Session
@@ -202,7 +201,7 @@ questionnaire_group = AppGroup("questionnaire", help="Questionnaires (YAML or JS
 @click.option("--draft", is_flag=True, help="Keep it as a draft instead of publishing it.")
 def questionnaire_import(path: str, draft: bool) -> None:
     """Validate and store a questionnaire document as the version it names."""
-    from .admin.questionnaires import import_questionnaire
+    from .questionnaires import import_questionnaire
 
     try:
         document = read_document(path)
@@ -224,19 +223,15 @@ def questionnaire_import(path: str, draft: bool) -> None:
 @click.option("--format", "output", type=click.Choice(["yaml", "json"]), default="yaml")
 def questionnaire_export(key: str, version: int | None, output: str) -> None:
     """Print a stored questionnaire document."""
-    from .admin.questionnaires import find_questionnaire
+    from .questionnaires import export_questionnaire
 
     with _session() as session:
         try:
-            row = find_questionnaire(session=session, key=key, version=version)
+            text = export_questionnaire(session=session, key=key, version=version,
+                                        output=output)
         except NotFound:
             _fail(f"no questionnaire {key}" + (f" version {version}" if version else ""))
-        document = row.document
-    if output == "json":
-        sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2
-                                             | orjson.OPT_APPEND_NEWLINE))
-    else:
-        click.echo(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), nl=False)
+    sys.stdout.buffer.write(text)
 
 
 APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group)

@@ -4,6 +4,7 @@ inside `create_app`, never at import time (12-factor: see the README)."""
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_CHECK_DEFAULT": False,
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
+    # The time zone of a client that names none (an IANA name): which calendar day a
+    # visit belongs to, and the times pages show.
+    "DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": LANGUAGES,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Photos: upload size, and the pixel limit against decompression bombs.
@@ -50,7 +54,8 @@ DEFAULTS: dict[str, Any] = {
 _BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
 _INTEGERS = ("SMTP_PORT", "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M")
 _STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
-            "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR")
+            "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR",
+            "DEFAULT_TIMEZONE")
 
 
 class ConfigError(RuntimeError):
@@ -102,4 +107,9 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
         config["UPLOAD_DIR"] = os.path.join(instance_path, "uploads")
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = not development
+    try:
+        zoneinfo.ZoneInfo(config["DEFAULT_TIMEZONE"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE must be an IANA time zone such as Europe/London, "
+                          f"not {config['DEFAULT_TIMEZONE']!r}") from None
     config["DEVELOPMENT"] = development

@@ -25,7 +25,9 @@ from sqlmodel import Session
 #: IMMEDIATE. A ContextVar, so each thread or greenlet has its own.
 _writing: ContextVar[bool] = ContextVar("shopper_db_writing", default=False)
 
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Methods that never change anything (RFC 9110): their requests read, so their SQLite
+#: transactions begin DEFERRED, and they need no CSRF token (security.py).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _json_serializer(value: Any) -> str:
@@ -87,7 +89,11 @@ def get_session() -> Session:
     Requests with unsafe methods write, so their transactions begin IMMEDIATE on SQLite.
     """
     if "db_session" not in g:
-        if has_request_context() and request.method not in _SAFE_METHODS:
+        if has_request_context() and request.method not in SAFE_METHODS:
+            # The whole body first (a slow phone's upload, a stalled client): on SQLite a
+            # writer holds the database's write lock from its first query to its commit,
+            # so none may be taken while the network is still sending.
+            request.get_data(cache=True, parse_form_data=True)
             g.db_writing_token = _writing.set(True)
         g.db_session = Session(engine(), expire_on_commit=False)
         g.db_after_commit = []

@@ -24,9 +24,8 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from .admin.questionnaires import import_questionnaire, parsed
 from .auth.services import create_user
-from .field.services import apply_scores, score_fields
+from .field.scores import apply_scores, score_fields
 from .files import parse_document
 from .models import (
     Assignment,
@@ -38,6 +37,7 @@ from .models import (
     User,
     Visit,
 )
+from .questionnaires import import_questionnaire, parse_stored
 from .scoring import Questionnaire as ParsedQuestionnaire
 
 CLIENT_NAME = "Demo Retail"
@@ -138,7 +138,7 @@ def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0) -> 
     """
     added = {"clients": 0, "users": 0, "assignments": 0, "visits": 0, "synthetic_visits": 0}
     row, _ = import_questionnaire(session=session, document=default_questionnaire_document())
-    questionnaire = parsed(row)
+    questionnaire = parse_stored(row)
     client = session.exec(select(Client).where(Client.name == CLIENT_NAME)).first()
     if client is None:
         client = _load_base(session=session, questionnaire_row=row,

@@ -14,7 +14,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug import exceptions as werkzeug_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .exceptions import NotFound, PermissionDenied
+from .exceptions import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooLarge,
+    Unprocessable,
+)
+from .problems import describe, has_words, problem
 
 
 def _wants_json() -> bool:
@@ -54,6 +62,42 @@ def handle_http(error: HTTPException):
     return response
 
 
+def unprocessable(errors: list[tuple[str, str, str]]) -> Response:
+    """422: `(question or field, code, message in the reader's language)` for each
+    problem; nothing was stored. The visit form renders its own page instead."""
+    if _wants_json():
+        response = jsonify(
+            error="invalid",
+            errors=[{"question": q, "code": code, "message": m} for q, code, m in errors],
+            messages=[f"{q}: {m}" for q, _code, m in errors])
+        response.status_code = 422
+        return response
+    return _render(422, _("Check what you sent"), " ".join(f"{q}: {m}" for q, _c, m in errors))
+
+
+def handle_unprocessable(error: Unprocessable):
+    return unprocessable([(p.path, p.code, describe(p)) for p in error.problems])
+
+
+def handle_invalid_input(error: InvalidInput):
+    found = problem(error.field, error.code)
+    message = describe(found) if has_words(error.code) else str(error.message)
+    return unprocessable([(error.field, error.code, message)])
+
+
+def handle_conflict(error: Conflict):
+    return _render(409, "conflict" if _wants_json() else _("Already done"),
+                   str(error) if _wants_json() else
+                   _("This was already sent or changed elsewhere. Reload the page to see it "
+                     "as it is now."))
+
+
+def handle_too_large(error: TooLarge):
+    limit = current_app.config["PHOTO_MAX_BYTES"] // 1_000_000
+    return _render(413, "too_large" if _wants_json() else _("Too large"),
+                   _("Photos are limited to %(size)d MB.", size=limit))
+
+
 def handle_csrf(error: CSRFError):
     return _render(400, _("The form expired"),
                    _("The page was open too long or cookies are blocked. Go back, reload "
@@ -79,4 +123,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda e: handle_http(werkzeug_errors.NotFound()))
     app.register_error_handler(PermissionDenied,
                                lambda e: handle_http(werkzeug_errors.Forbidden()))
+    app.register_error_handler(Unprocessable, handle_unprocessable)
+    app.register_error_handler(InvalidInput, handle_invalid_input)
+    app.register_error_handler(Conflict, handle_conflict)
+    app.register_error_handler(TooLarge, handle_too_large)
     app.register_error_handler(Exception, handle_unexpected)

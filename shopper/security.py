@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
+from .db import SAFE_METHODS
+
 csrf = CSRFProtect()
 
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def init_app(app: Flask) -> None:
@@ -20,7 +21,7 @@ def _check_csrf() -> None:
     """Check the CSRF token of every unsafe request, except API calls authenticated by a
     bearer token: a token is not sent by the browser on its own, so it cannot be forged
     by another site the way a cookie can."""
-    if request.method in _SAFE_METHODS or request.routing_exception is not None:
+    if request.method in SAFE_METHODS or request.routing_exception is not None:
         return  # safe, or going to be a 404/405 anyway
     if request.headers.get("Authorization", "").startswith("Bearer "):
         return

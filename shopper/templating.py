@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
+from flask_babel import format_decimal, format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .field.forms import field_name
 from .scoring import localized
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch"}
@@ -43,6 +46,26 @@ def form_errors(form) -> list[tuple[str, str]]:
     return errors
 
 
+def local_date(moment: datetime | None, zone: tzinfo, format: str = "medium") -> str:
+    """The calendar day of `moment` in the programme's `zone`, in the reader's locale."""
+    if moment is None:
+        return ""
+    return babel_format_date(moment.astimezone(zone).date(), format, locale=get_locale())
+
+
+def local_time(moment: datetime | None, zone: tzinfo) -> str:
+    """Date and time of `moment` in the programme's `zone`, in the reader's locale
+    ("Nov 23, 2026, 11:54 AM"; "23.11.2026, 11:54"). The scripts show times the same
+    way (static/js/text.js: medium date, short time, the page's time zone)."""
+    if moment is None:
+        return ""
+    locale = get_locale()
+    local = moment.astimezone(zone)
+    return (locale.datetime_formats["medium"]
+            .replace("{1}", babel_format_date(local.date(), "medium", locale=locale))
+            .replace("{0}", babel_format_time(local, "short", tzinfo=zone, locale=locale)))
+
+
 def language_names():
     return [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
 
@@ -58,9 +81,8 @@ def init_app(app: Flask) -> None:
         visit_status_label=lambda s: VISIT_STATUS_LABELS.get(s, s),
         assignment_state_label=lambda s: ASSIGNMENT_STATE_LABELS.get(s, s),
         localized=localized,
-        field_name=field_name,
-        format_date=format_date,
-        format_datetime=format_datetime,
+        local_date=local_date,
+        local_time=local_time,
         format_number=format_number,
         format_decimal=format_decimal,
         _=_,

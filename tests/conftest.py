@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 
 import pytest
 from sqlalchemy import make_url, text
 from sqlmodel import Session, SQLModel
+from werkzeug.serving import make_server
 
 from shopper import create_app, migrate
 from shopper.db import make_engine
@@ -71,6 +73,17 @@ def app(migrated, tmp_path):
     engine = app.extensions["shopper.engine"]
     _empty_tables(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on loopback by a real WSGI server in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

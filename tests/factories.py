@@ -9,9 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from shopper.admin.questionnaires import import_questionnaire, parsed
 from shopper.auth.services import hash_password
-from shopper.field.services import apply_scores
+from shopper.field.scores import apply_scores
 from shopper.files import read_document
 from shopper.models import (
     Assignment,
@@ -24,6 +23,7 @@ from shopper.models import (
     Visit,
     utcnow,
 )
+from shopper.questionnaires import import_questionnaire, parse_stored
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The spec's worked examples: the shared copy when it sits beside the project (as in
@@ -156,7 +156,7 @@ def make_visit(session, shopper, location, questionnaire=None, answers=None,
                   questionnaire_id=questionnaire.id, status=status, channel=location.channel,
                   started_at=started, ended_at=started + timedelta(minutes=20),
                   answers=dict(answers or RETAIL_ANSWERS), **extra)
-    apply_scores(visit, parsed(questionnaire))
+    apply_scores(visit, parse_stored(questionnaire))
     session.add(visit)
     session.flush()
     return visit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..field.services import OpenAssignment
+from ..field.assignments import OpenAssignment
 from ..models import Location, Questionnaire, Visit
 
 

@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import uuid as uuid_module
-from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlmodel import select
 
 from .. import db
-from ..admin.questionnaires import find_questionnaire
 from ..auth.permissions import (
     get_visible,
     get_visible_by_uuid,
@@ -20,25 +18,26 @@ from ..auth.permissions import (
     visit_scope,
 )
 from ..auth.session import login_required
-from ..exceptions import InvalidInput
-from ..field import photos as photo_service
-from ..field import services
-from ..models import Location, Photo, Questionnaire, Region, Visit, day_start
+from ..exceptions import InvalidInput, InvalidVisit, Unprocessable
+from ..field.assignments import open_assignments
+from ..field.drafts import save_draft as save_draft_service
+from ..field.photos import store_photo
+from ..field.submissions import Submission
+from ..field.submissions import submit_visit as submit_visit_service
+from ..models import Location, Photo, Questionnaire, Region, Visit, utcnow
+from ..periods import location_zone, started_within
+from ..problems import problem
+from ..questionnaires import find_questionnaire
 from ..scorecards import services as scorecards
+from ..scoring import Problem
 from ..scoring import location_document as scoring_location_document
-from . import bp
+from ..times import parse_day, parse_instant
 from .documents import assignment_document, location_document, visit_document
 from .openapi import openapi_document
 
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
 PAGE_SIZE = 50
-
-
-def _unprocessable(errors: list[tuple[str, str]]):
-    """422: one message per question (or field), nothing stored."""
-    response = jsonify(error="invalid", messages=[f"{q}: {m}" for q, m in errors],
-                       errors=[{"question": q, "message": m} for q, m in errors])
-    response.status_code = 422
-    return response
 
 
 def _error(status: int, error: str, message: str):
@@ -83,80 +82,76 @@ def csrf_token():
 @login_required
 def list_assignments():
     """The caller's open assignments with everything a visit needs offline."""
-    assignments = services.open_assignments(session=db.get_session(), user=g.user)
+    assignments = open_assignments(session=db.get_session(), user=g.user)
     return jsonify(items=[assignment_document(a) for a in assignments], next=None)
 
 
 # --- visits ---------------------------------------------------------------------------
 
 
-def _parse_time(payload: dict, name: str, errors: list) -> datetime | None:
-    value = payload.get(name)
-    if not isinstance(value, str):
-        errors.append((name, "required, as an ISO 8601 date and time with a time zone"))
-        return None
+def _time(payload: dict, name: str, problems: list[Problem]):
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        errors.append((name, "not an ISO 8601 date and time"))
+        return parse_instant(payload.get(name), name, now=utcnow())
+    except InvalidInput as error:
+        problems.append(problem(name, error.code))
         return None
-    if parsed.tzinfo is None:
-        errors.append((name, "needs a time zone (e.g. 2026-11-22T10:15:00Z)"))
-        return None
-    return parsed
 
 
-def _parse_uuid(value: Any, name: str, errors: list) -> uuid_module.UUID | None:
-    """A required UUID; a problem is added to `errors` when there is none or it is bad."""
+def _uuid(value: Any, name: str, problems: list[Problem]) -> uuid_module.UUID | None:
+    """A required UUID; a problem is added when there is none or it is bad."""
     if value is None:
-        errors.append((name, "required"))
+        problems.append(problem(name, "missing"))
         return None
     try:
         return uuid_module.UUID(str(value))
     except ValueError:
-        errors.append((name, "must be a UUID"))
+        problems.append(problem(name, "not_a_uuid"))
         return None
 
 
-def _submission(payload: dict) -> services.Submission:
+def _submission(payload: dict) -> Submission:
     """The submission in a POST /visits body; InvalidVisit naming every bad field."""
-    errors: list[tuple[str, str]] = []
-    visit_uuid = _parse_uuid(payload.get("uuid"), "uuid", errors)
+    problems: list[Problem] = []
+    visit_uuid = _uuid(payload.get("uuid"), "uuid", problems)
     assignment_id = payload.get("assignment_id")
     if type(assignment_id) is not int:
-        errors.append(("assignment_id", "required, an integer"))
+        problems.append(problem("assignment_id", "not_an_integer"))
     channel = payload.get("channel")
     if not isinstance(channel, str):
-        errors.append(("channel", "required: in_store, online or phone"))
-    started_at = _parse_time(payload, "started_at", errors)
-    ended_at = _parse_time(payload, "ended_at", errors)
+        problems.append(problem("channel", "unknown_channel",
+                                allowed=("in_store", "online", "phone")))
+    started_at = _time(payload, "started_at", problems)
+    ended_at = _time(payload, "ended_at", problems)
     answers = payload.get("answers")
     if not isinstance(answers, dict):
-        errors.append(("answers", "required, a map of question id to answer"))
+        problems.append(problem("answers", "not_a_map"))
     position = payload.get("position")
     latitude = longitude = accuracy = None
     status = payload.get("position_status")
     if position is not None:
         if not isinstance(position, dict):
-            errors.append(("position", "must be {latitude, longitude, accuracy}"))
+            problems.append(problem("position", "invalid"))
         else:
             latitude, longitude = position.get("latitude"), position.get("longitude")
             accuracy = position.get("accuracy")
             if not (_number(latitude) and -90 <= latitude <= 90):
-                errors.append(("position.latitude", "must be a number from -90 to 90"))
+                problems.append(problem("position.latitude", "must_be_between", min=-90,
+                                        max=90))
             if not (_number(longitude) and -180 <= longitude <= 180):
-                errors.append(("position.longitude", "must be a number from -180 to 180"))
+                problems.append(problem("position.longitude", "must_be_between", min=-180,
+                                        max=180))
             if accuracy is not None and not (_number(accuracy) and accuracy >= 0):
-                errors.append(("position.accuracy", "must be a number of metres >= 0"))
+                problems.append(problem("position.accuracy", "must_be_at_least", min=0))
             status = status or "given"
     if status not in (None, "given", "refused", "unavailable"):
-        errors.append(("position_status", "must be given, refused or unavailable"))
+        problems.append(problem("position_status", "unknown_channel",
+                                allowed=("given", "refused", "unavailable")))
     unknown = set(payload) - {"uuid", "assignment_id", "channel", "started_at", "ended_at",
                               "answers", "position", "position_status", "photos"}
-    errors.extend((key, "unknown field") for key in sorted(unknown))
-    if errors:
-        raise services.InvalidVisit(errors)
-    return services.Submission(
+    problems.extend(problem(key, "unknown_field") for key in sorted(unknown))
+    if problems:
+        raise InvalidVisit(problems)
+    return Submission(
         uuid=visit_uuid, assignment_id=assignment_id, channel=channel,
         started_at=started_at, ended_at=ended_at, answers=answers, latitude=latitude,
         longitude=longitude, position_accuracy=accuracy, position_status=status)
@@ -176,16 +171,10 @@ def submit_visit():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _error(400, "bad_request", "send the visit as a JSON object")
-    try:
-        submission = _submission(payload)
-        visit, created = services.submit_visit(
-            session=db.get_session(), user=g.user, submission=submission,
-            settings=current_app.config)
-        db.commit()  # 201 means committed
-    except services.InvalidVisit as invalid:
-        return _unprocessable(invalid.errors)
-    except services.Conflict as conflict:
-        return _error(409, "conflict", str(conflict))
+    visit, created = submit_visit_service(session=db.get_session(), user=g.user,
+                                          submission=_submission(payload),
+                                          settings=current_app.config)
+    db.commit()  # 201 means committed
     response = jsonify(visit_document(visit, _questionnaire_row(visit)))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.get_visit", visit_uuid=visit.uuid)
@@ -199,21 +188,15 @@ def save_draft(visit_uuid: str):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _error(400, "bad_request", "send the draft as a JSON object")
-    errors: list[tuple[str, str]] = []
-    parsed_uuid = _parse_uuid(visit_uuid, "uuid", errors)
-    started_at = _parse_time(payload, "started_at", errors) if "started_at" in payload else None
-    if errors:
-        return _unprocessable(errors)
-    try:
-        visit = services.save_draft(session=db.get_session(), user=g.user,
-                                    visit_uuid=parsed_uuid,
-                                    assignment_id=payload.get("assignment_id"),
-                                    answers=payload.get("answers", {}), started_at=started_at)
-        db.commit()
-    except InvalidInput as error:
-        return _unprocessable([(error.field, str(error.message))])
-    except services.Conflict as conflict:
-        return _error(409, "conflict", str(conflict))
+    problems: list[Problem] = []
+    parsed_uuid = _uuid(visit_uuid, "uuid", problems)
+    started_at = _time(payload, "started_at", problems) if "started_at" in payload else None
+    if problems:
+        raise InvalidVisit(problems)
+    visit = save_draft_service(session=db.get_session(), user=g.user, visit_uuid=parsed_uuid,
+                               assignment_id=payload.get("assignment_id"),
+                               answers=payload.get("answers", {}), started_at=started_at)
+    db.commit()
     return jsonify(uuid=str(visit.uuid), status=visit.status,
                    saved_at=visit.updated_at.isoformat())
 
@@ -233,34 +216,28 @@ def _visible_visit(visit_uuid: str) -> Visit:
 @login_required
 def list_visits():
     """Visits with answers and scores in the caller's scope; `from`/`to` are dates,
-    inclusive, on the visit's start."""
+    inclusive, on the visit's start, in the time zone of the visit's programme."""
+    session = db.get_session()
     query = select(Visit).where(visit_scope(g.user))
-    errors: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     args = {}
     if "location" in request.args:
         try:
             query = query.where(Visit.location_id == int(request.args["location"]))
             args["location"] = request.args["location"]
         except ValueError:
-            errors.append(("location", "must be a location id"))
+            problems.append(problem("location", "not_an_integer"))
     if "status" in request.args:
         query = query.where(Visit.status == request.args["status"])
         args["status"] = request.args["status"]
-    for name, days in (("from", 0), ("to", 1)):  # whole days in UTC, both inclusive
-        if name in request.args:
-            try:
-                day = date.fromisoformat(request.args[name])
-            except ValueError:
-                errors.append((name, "must be a date, YYYY-MM-DD"))
-                continue
-            moment = day_start(day + timedelta(days=days))
-            query = query.where(Visit.started_at >= moment if days == 0
-                                else Visit.started_at < moment)
-            args[name] = request.args[name]
-    if errors:
-        return _unprocessable(errors)
+    days = _days(problems)
+    if problems:
+        raise Unprocessable(problems)
+    if days:
+        query = query.where(started_within(session, days.get("from"), days.get("to"),
+                                           current_app.config["DEFAULT_TIMEZONE"]))
+        args |= {name: day.isoformat() for name, day in days.items()}
     rows = {}
-    session = db.get_session()
 
     def document(visit: Visit) -> dict:
         if visit.questionnaire_id not in rows:
@@ -271,36 +248,39 @@ def list_visits():
                  "api.list_visits", **args)
 
 
+def _days(problems: list[Problem]) -> dict:
+    """The `from` and `to` dates of the query, when given."""
+    days = {}
+    for name in ("from", "to"):
+        if name in request.args:
+            try:
+                days[name] = parse_day(request.args[name], name)
+            except InvalidInput as error:
+                problems.append(problem(name, error.code))
+    return days
+
+
 # --- photos ---------------------------------------------------------------------------
 
 
 @bp.post("/photos")
 @login_required
 def upload_photo():
-    errors: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     upload = request.files.get("file")
     if upload is None:
-        errors.append(("file", "required: the image, as multipart form data"))
-    photo_uuid = _parse_uuid(request.form.get("uuid"), "uuid", errors)
-    visit_uuid = _parse_uuid(request.form.get("visit_uuid"), "visit_uuid", errors)
-    if errors:
-        return _unprocessable(errors)
+        problems.append(problem("file", "missing"))
+    photo_uuid = _uuid(request.form.get("uuid"), "uuid", problems)
+    visit_uuid = _uuid(request.form.get("visit_uuid"), "visit_uuid", problems)
+    if problems:
+        raise Unprocessable(problems)
     config = current_app.config
-    data = upload.read(config["PHOTO_MAX_BYTES"] + 1)
-    try:
-        photo, created = photo_service.store_photo(
-            session=db.get_session(), user=g.user, photo_uuid=photo_uuid,
-            visit_uuid=visit_uuid, data=data, upload_dir=config["UPLOAD_DIR"],
-            max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"],
-            on_rollback=db.on_rollback)
-        db.commit()
-    except photo_service.TooLarge:
-        return _error(413, "too_large",
-                      f"photos are limited to {config['PHOTO_MAX_BYTES'] // 1_000_000} MB")
-    except InvalidInput as error:
-        return _unprocessable([(error.field, str(error.message))])
-    except services.Conflict as conflict:
-        return _error(409, "conflict", str(conflict))
+    photo, created = store_photo(
+        session=db.get_session(), user=g.user, photo_uuid=photo_uuid,
+        visit_uuid=visit_uuid, data=upload.read(config["PHOTO_MAX_BYTES"] + 1),
+        upload_dir=config["UPLOAD_DIR"], max_bytes=config["PHOTO_MAX_BYTES"],
+        max_pixels=config["PHOTO_MAX_PIXELS"], on_rollback=db.on_rollback)
+    db.commit()
     response = jsonify(ref=str(photo.uuid), sha256=photo.sha256, width=photo.width,
                        height=photo.height,
                        url=url_for("field.photo", photo_uuid=photo.uuid))
@@ -324,21 +304,18 @@ def list_locations():
 @login_required
 def location_scorecard(location_id: int):
     """The location aggregate of spec/scoring.md section 5 over its approved visits whose
-    start falls in [from, to] (dates, inclusive, UTC), as the engine computes it."""
+    start falls in [from, to] (dates, inclusive, in the programme's time zone), as the
+    engine computes it."""
     session = db.get_session()
     location = get_visible(session, g.user, Location, location_id)
-    errors: list[tuple[str, str]] = []
-    days = {}
-    for name in ("from", "to"):
-        if name in request.args:
-            try:
-                days[name] = date.fromisoformat(request.args[name])
-            except ValueError:
-                errors.append((name, "must be a date, YYYY-MM-DD"))
-    if errors:
-        return _unprocessable(errors)
-    card = scorecards.location_scorecard(session=session, location=location,
-                                         first_day=days.get("from"), last_day=days.get("to"))
+    problems: list[Problem] = []
+    days = _days(problems)
+    if problems:
+        raise Unprocessable(problems)
+    card = scorecards.location_scorecard(
+        session=session, location=location, first_day=days.get("from"),
+        last_day=days.get("to"),
+        zone=location_zone(session, location, current_app.config["DEFAULT_TIMEZONE"]))
     region = session.get(Region, location.region_id)
     return jsonify({"location": location.id, "name": location.name, "region": region.name,
                     "channel": location.channel,
@@ -354,7 +331,7 @@ def get_questionnaire(key: str):
     try:
         version_number = int(version) if version is not None else None
     except ValueError:
-        return _unprocessable([("version", "must be a whole number")])
+        raise Unprocessable([problem("version", "not_an_integer")]) from None
     row = find_questionnaire(session=db.get_session(), key=key, version=version_number)
     get_visible(db.get_session(), g.user, Questionnaire, row.id)
     return jsonify(row.document)

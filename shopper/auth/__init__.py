@@ -1,16 +1,11 @@
-"""Log-in, roles, and who may see what."""
+"""Log-in, roles, and who may see what; the blueprint is in `views`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-
-bp = Blueprint("auth", __name__)
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     from .session import load_user
 
     app.before_request(load_user)
-
-
-from . import views  # noqa: E402, F401  (routes on bp)

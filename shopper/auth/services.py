@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -16,9 +17,13 @@ from ..models import ROLES, Client, ManagerRegion, Region, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
-#: Checked against when the e-mail is unknown, so that an unknown e-mail and a wrong
-#: password take the same time.
-_DUMMY_HASH = generate_password_hash("not a password: timing equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so that an unknown e-mail and a wrong
+    password take the same time. Made on first use, not when the module is imported."""
+    return generate_password_hash("not a password: timing equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -32,7 +37,7 @@ def normalise_email(email: str) -> str:
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; the same work either way."""
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
-    password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not password_ok or not user.active:
         return None
     user.last_login_at = utcnow()

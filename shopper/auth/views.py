@@ -2,14 +2,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..db import commit, get_session
-from . import bp
 from .forms import LoginForm
 from .services import authenticate
 from .session import log_in, log_out
+
+bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None, default: str | None = None) -> str:

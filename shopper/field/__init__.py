@@ -1,7 +1,6 @@
-"""The shopper's side: assignments, the visit form, drafts, photos, submission."""
+"""The shopper's side: assignments, the visit form, drafts, photos, submission.
 
-from flask import Blueprint
-
-bp = Blueprint("field", __name__)
-
-from . import views  # noqa: E402, F401
+Services live in their own modules (`submissions`, `drafts`, `assignments`, `quality`,
+`scores`, `photos`); the blueprint is in `views`, so that a job can use a service
+without importing a view.
+"""

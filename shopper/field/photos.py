@@ -20,18 +20,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ..exceptions import InvalidInput, NotFound
+from ..exceptions import Conflict, InvalidInput, NotFound, TooLarge
 from ..models import Photo, User
-from .services import Conflict
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
            "WEBP": ("image/webp", "webp")}
 #: The longest edge kept on the server; phones send 1600 px already.
 MAX_EDGE = 2400
-
-
-class TooLarge(Exception):
-    """The upload is over the size limit (413)."""
 
 
 def store_photo(*, session: Session, user: User, photo_uuid: uuid_module.UUID,

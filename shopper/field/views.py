@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import uuid as uuid_module
-from datetime import datetime
 from pathlib import Path
 
-from babel.numbers import format_decimal
 from flask import (
+    Blueprint,
     current_app,
     flash,
     g,
@@ -16,23 +15,28 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import db
 from ..auth.permissions import get_visible_by_uuid
 from ..auth.session import login_required, roles_required
-from ..exceptions import InvalidInput
+from ..exceptions import InvalidInput, InvalidVisit, TooLarge
 from ..models import Photo, utcnow
-from . import bp, services
-from .forms import (
-    answers_from_form,
-    build_visit_form,
-    error_message,
-    field_name,
-    visible_sections,
-)
-from .photos import TooLarge, photo_file, store_photo
+from ..periods import location_zone
+from ..problems import describe, problem
+from ..templating import local_time
+from ..times import parse_instant
+from .assignments import visit_context
+from .drafts import save_draft
+from .forms import answers_from_form, build_visit_form, prefill
+from .numbers import number_symbols
+from .photos import photo_file, store_photo
+from .questions import PhotoField
+from .scores import answer_problems
+from .submissions import Submission, submit_visit
+
+bp = Blueprint("field", __name__)
 
 
 @bp.get("/manifest.webmanifest")
@@ -74,72 +78,54 @@ def photo(photo_uuid: str):
     return response
 
 
-def _prefill(form, context, locale: str) -> None:
-    """Put a draft's (or a returned visit's) answers back into the form."""
-    answers = context.visit.answers if context.visit else {}
-    for section in visible_sections(context.questionnaire, context.location.channel):
-        for question in section.questions:
-            value = answers.get(question.id)
-            if value is None:
-                continue
-            if value == "na" and question.type in ("number", "photo"):
-                form[field_name(question) + "-na"].data = True
-                continue
-            if question.type == "photo":
-                if isinstance(value, list):
-                    form[field_name(question) + "-refs"].data = " ".join(map(str, value))
-                continue
-            if question.type == "yes_no" and isinstance(value, bool):
-                value = "yes" if value else "no"
-            if question.type == "number" and value != "na" and isinstance(value, int | float):
-                value = format_decimal(value, locale=locale, group_separator=False)
-            form[field_name(question)].data = str(value)
+def _position(form) -> dict:
+    """The check-in as the plain form posts it (what is not a number is left out)."""
+    values = {}
+    for name in ("latitude", "longitude", "accuracy"):
+        try:
+            values[name] = float(form[name].data) if form[name].data else None
+        except ValueError:
+            values[name] = None
+    if values["latitude"] is None or values["longitude"] is None:
+        values["latitude"] = values["longitude"] = None
+    return values
 
 
-def _parse_started_at(raw: str | None) -> datetime:
-    try:
-        parsed = datetime.fromisoformat((raw or "").replace("Z", "+00:00"))
-    except ValueError:
-        return utcnow()
-    return parsed if parsed.tzinfo is not None and parsed <= utcnow() else utcnow()
-
-
-def _float(raw: str | None) -> float | None:
-    try:
-        return float(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _store_uploaded_photos(form, context, visit_uuid, errors: dict) -> None:
-    """Photos of the plain HTML form: stored (and committed) before the visit, as the
-    phone's script does through the API, so that a problem elsewhere in the form does
-    not make the shopper take them again."""
+def _store_uploaded_photos(form, visit_uuid: uuid_module.UUID, errors: dict) -> int:
+    """Photos of the plain HTML form, stored in this request's unit of work: the visit,
+    or the draft that keeps them when something else on the form needs fixing.
+    Returns how many were stored."""
     config = current_app.config
-    for section in visible_sections(context.questionnaire, context.location.channel):
-        for question in section.questions:
-            if question.type != "photo":
-                continue
-            refs_field = form[field_name(question) + "-refs"]
-            refs = (refs_field.data or "").split()
-            removed = set(request.form.getlist(f"remove-{question.id}"))
-            refs = [r for r in refs if r not in removed]
-            for upload in request.files.getlist(field_name(question)):
-                if not upload or not upload.filename:
-                    continue
-                try:
-                    photo, _created = store_photo(
-                        session=db.get_session(), user=g.user, photo_uuid=uuid_module.uuid4(),
-                        visit_uuid=visit_uuid, data=upload.read(config["PHOTO_MAX_BYTES"] + 1),
-                        upload_dir=config["UPLOAD_DIR"], max_bytes=config["PHOTO_MAX_BYTES"],
-                        max_pixels=config["PHOTO_MAX_PIXELS"], on_rollback=db.on_rollback)
-                    db.commit()
-                    refs.append(str(photo.uuid))
-                except TooLarge:
-                    errors[question.id] = _("This photo is too large.")
-                except InvalidInput:
-                    errors[question.id] = _("This file is not a JPEG, PNG or WebP photo.")
-            refs_field.data = " ".join(refs)
+    stored = 0
+    for question in form.questions.values():
+        if not isinstance(question, PhotoField):
+            continue
+        refs = question.refs(form)
+        for upload in question.uploads(form):
+            try:
+                photo, _created = store_photo(
+                    session=db.get_session(), user=g.user, photo_uuid=uuid_module.uuid4(),
+                    visit_uuid=visit_uuid, data=upload.read(config["PHOTO_MAX_BYTES"] + 1),
+                    upload_dir=config["UPLOAD_DIR"], max_bytes=config["PHOTO_MAX_BYTES"],
+                    max_pixels=config["PHOTO_MAX_PIXELS"], on_rollback=db.on_rollback)
+                refs.append(str(photo.uuid))
+                stored += 1
+            except TooLarge:
+                errors[question.id] = describe(problem(question.id, "photo_too_large"))
+            except InvalidInput:
+                errors[question.id] = describe(problem(question.id, "photo_unreadable"))
+        question.set_refs(form, refs)
+        form[question.remove_name].data = []
+    return stored
+
+
+def _summary(form, errors: dict[str, str], form_errors: list[str]) -> list[tuple[str, str]]:
+    """The error summary: problems of the whole form first, then each question's in
+    journey order, linking to it."""
+    items = [("", message) for message in form_errors]
+    items += [(f"question-{q.id}", f"{errors[q.id]} ({q.label})")
+              for q in form.questions.values() if q.id in errors]
+    return items
 
 
 @bp.route("/visits/<int:assignment_id>", methods=["GET", "POST"])
@@ -148,9 +134,10 @@ def visit_form(assignment_id: int):
     """The visit form of one assignment: works as a plain HTML form, better with the
     page's script (drafts on the phone, offline outbox, photos, stopwatch, check-in)."""
     session = db.get_session()
-    context = services.visit_context(session=session, user=g.user, assignment_id=assignment_id)
+    context = visit_context(session=session, user=g.user, assignment_id=assignment_id)
+    zone_info = location_zone(session, context.location, current_app.config["DEFAULT_TIMEZONE"])
     if context.visit is not None and context.visit.status in ("submitted", "approved"):
-        return render_template("field/visit_sent.html", context=context)
+        return render_template("field/visit_sent.html", context=context, zone=zone_info)
     locale = str(get_locale() or "en")
     channel = context.location.channel
     form = build_visit_form(context.questionnaire, channel, locale)
@@ -163,61 +150,66 @@ def visit_form(assignment_id: int):
         form.visit_uuid.data = str(visit.uuid if visit else uuid_module.uuid4())
         form.started_at.data = ((visit.started_at if visit and visit.started_at else utcnow())
                                 .isoformat())
-        _prefill(form, context, locale)
+        prefill(form, visit.answers if visit else {})
     else:
+        visit_uuid = context.visit.uuid if context.visit else _posted_uuid(form)
+        form.visit_uuid.data = str(visit_uuid)  # one visit per assignment
+        new_photos = _store_uploaded_photos(form, visit_uuid, errors)
+        answers, unreadable = answers_from_form(form)
+        now = utcnow()
         try:
-            visit_uuid = uuid_module.UUID(form.visit_uuid.data or "")
-        except ValueError:
-            visit_uuid = uuid_module.uuid4()
-            form.visit_uuid.data = str(visit_uuid)
-        if context.visit is not None and context.visit.uuid != visit_uuid:
-            visit_uuid = context.visit.uuid  # one visit per assignment
-            form.visit_uuid.data = str(visit_uuid)
-        _store_uploaded_photos(form, context, visit_uuid, errors)
-        answers, unreadable = answers_from_form(form, context.questionnaire, channel, locale)
-        started_at = _parse_started_at(form.started_at.data)
-        if request.form.get("action") == "draft":
-            services.save_draft(session=session, user=g.user, visit_uuid=visit_uuid,
-                                assignment_id=assignment_id, answers=answers,
-                                started_at=started_at)
+            started_at = parse_instant(form.started_at.data, "started_at", now=now)
+        except InvalidInput as error:
+            form_errors.append(describe(problem("started_at", error.code)))
+            started_at = None
+        if request.form.get("action") == "draft" and started_at is not None:
+            save_draft(session=session, user=g.user, visit_uuid=visit_uuid,
+                       assignment_id=assignment_id, answers=answers, started_at=started_at)
             db.commit()
             flash(_("Draft saved."), "success")
             return redirect(url_for("field.visit_form", assignment_id=assignment_id))
-        latitude, longitude = _float(form.latitude.data), _float(form.longitude.data)
-        submission = services.Submission(
-            uuid=visit_uuid, assignment_id=assignment_id, channel=channel,
-            started_at=started_at, ended_at=max(utcnow(), started_at), answers=answers,
-            latitude=latitude if longitude is not None else None,
-            longitude=longitude if latitude is not None else None,
-            position_accuracy=_float(form.accuracy.data),
-            position_status=form.position_status.data or None)
         try:
-            if unreadable or errors:  # the engine still names every other problem
-                raise services.InvalidVisit(services.answer_problems(
-                    context.questionnaire, answers, channel))
-            visit, _created = services.submit_visit(session=session, user=g.user,
-                                                    submission=submission,
-                                                    settings=current_app.config)
-            db.commit()
-        except services.InvalidVisit as invalid:
-            for question_id, message in invalid.errors:
-                try:
-                    question = context.questionnaire.question(question_id)
-                except KeyError:
-                    form_errors.append(f"{question_id}: {message}")
-                    continue
-                errors.setdefault(question_id, error_message(question, message))
-            errors.update(unreadable)  # "ten" is no number, rather than no answer
+            if unreadable or errors or started_at is None:
+                # The engine still names every other problem.
+                raise InvalidVisit(answer_problems(context.questionnaire, answers, channel))
+            position = _position(form)
+            submission = Submission(
+                uuid=visit_uuid, assignment_id=assignment_id, channel=channel,
+                started_at=started_at, ended_at=max(now, started_at), answers=answers,
+                latitude=position["latitude"], longitude=position["longitude"],
+                position_accuracy=position["accuracy"],
+                position_status=form.position_status.data or None)
+            visit, _created = submit_visit(session=session, user=g.user, submission=submission,
+                                           settings=current_app.config)
+        except InvalidVisit as invalid:
+            for found in invalid.problems:
+                if found.path in form.questions:
+                    errors.setdefault(found.path, describe(found))
+                else:
+                    form_errors.append(describe(found))
+            for question_id, code in unreadable.items():  # "ten" is no number, not no answer
+                errors[question_id] = describe(problem(question_id, code))
+            if new_photos and started_at is not None:
+                # The photos just stored are kept, by a draft of what was given.
+                save_draft(session=session, user=g.user, visit_uuid=visit_uuid,
+                           assignment_id=assignment_id, answers=answers, started_at=started_at)
+                db.commit()
             status = 422
-        except services.Conflict:
-            flash(_("This visit was already sent with other answers."), "error")
-            return redirect(url_for("main.home_shopper"))
         else:
+            db.commit()
             flash(_("Visit sent. The server received it at %(time)s.",
-                    time=format_datetime(visit.submitted_at, "short")), "success")
+                    time=local_time(visit.submitted_at, zone_info)), "success")
             return redirect(url_for("main.home_shopper"))
 
-    return render_template("field/visit_form.html", context=context, form=form,
-                           errors=errors, form_errors=form_errors,
-                           sections=visible_sections(context.questionnaire, channel),
-                           locale=locale), status
+    return render_template(
+        "field/visit_form.html", context=context, form=form, errors=errors,
+        summary=_summary(form, errors, form_errors), locale=locale, zone=zone_info,
+        zone_name=str(zone_info), opens_later=context.assignment.window_start > utcnow(),
+        number_symbols=number_symbols(locale)), status
+
+
+def _posted_uuid(form) -> uuid_module.UUID:
+    try:
+        return uuid_module.UUID(form.visit_uuid.data or "")
+    except ValueError:
+        return uuid_module.uuid4()

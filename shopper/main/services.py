@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..auth.permissions import location_scope, region_scope, visit_scope
-from ..field.services import open_assignments, return_notes
+from ..field.assignments import PastVisit, open_assignments, past_visits, return_notes
 from ..models import (
     Assignment,
     Client,
@@ -19,6 +19,7 @@ from ..models import (
     User,
     Visit,
 )
+from ..times import zone
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,16 @@ class AssignmentRow:
     scenario: str
     #: new, draft, sent or returned (the shopper's view of the visit).
     state: str
+    #: The programme's time zone: which day the window opens and closes.
+    zone: tzinfo
+    #: The window opens later (the visit cannot start yet).
+    opens_later: bool
     #: The reviewer's note of a returned visit.
     return_note: str | None = None
 
 
-def shopper_assignments(*, session: Session, user: User) -> list[AssignmentRow]:
+def shopper_assignments(*, session: Session, user: User, now: datetime, default_zone: str
+                        ) -> list[AssignmentRow]:
     """The shopper's open assignments, due soonest first, with the state of their visit."""
     assignments = open_assignments(session=session, user=user)
     notes = return_notes(session=session, visit_ids=[
@@ -44,8 +50,33 @@ def shopper_assignments(*, session: Session, user: User) -> list[AssignmentRow]:
     return [AssignmentRow(id=a.assignment.id, location=a.location.name, city=a.location.city,
                           channel=a.location.channel, window_start=a.assignment.window_start,
                           window_end=a.assignment.window_end, scenario=a.assignment.scenario,
-                          state=a.state, return_note=notes.get(a.visit.id) if a.visit else None)
+                          state=a.state, zone=zone(a.timezone, default_zone),
+                          opens_later=a.state == "new" and a.assignment.window_start > now,
+                          return_note=notes.get(a.visit.id) if a.visit else None)
             for a in assignments]
+
+
+@dataclass(frozen=True)
+class PastVisitRow:
+    location: str
+    status: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+    zone: tzinfo
+    return_note: str | None
+
+
+def shopper_past_visits(*, session: Session, user: User, default_zone: str
+                        ) -> list[PastVisitRow]:
+    """The visits the shopper sent, returned ones first; no scores."""
+    def row(past: PastVisit) -> PastVisitRow:
+        return PastVisitRow(location=past.location.name, status=past.visit.status,
+                            started_at=past.visit.started_at,
+                            submitted_at=past.visit.submitted_at,
+                            zone=zone(past.timezone, default_zone),
+                            return_note=past.return_note)
+
+    return [row(past) for past in past_visits(session=session, user=user)]
 
 
 @dataclass(frozen=True)

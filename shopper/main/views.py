@@ -3,14 +3,16 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
-from flask import current_app, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth.session import login_required
 from ..db import get_session
 from ..models import Client, utcnow
-from . import bp, services
+from . import services
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/healthz")
@@ -50,8 +52,12 @@ def home_of(role: str):
 @bp.get("/shopper")
 @home_of("shopper")
 def home_shopper():
-    assignments = services.shopper_assignments(session=get_session(), user=g.user)
-    return render_template("main/shopper.html", assignments=assignments)
+    default_zone = current_app.config["DEFAULT_TIMEZONE"]
+    assignments = services.shopper_assignments(session=get_session(), user=g.user,
+                                               now=utcnow(), default_zone=default_zone)
+    past = services.shopper_past_visits(session=get_session(), user=g.user,
+                                        default_zone=default_zone)
+    return render_template("main/shopper.html", assignments=assignments, past=past)
 
 
 @bp.get("/manager")

@@ -1,7 +1,7 @@
 """Table models, one module per area. Importing this package registers every table
 on `SQLModel.metadata` (Alembic's target)."""
 
-from .base import UTCDateTime, day_start, utcnow
+from .base import UTCDateTime, utcnow
 from .field import ASSIGNMENT_STATUSES, VISIT_STATUSES, Assignment, Photo, Visit
 from .org import CHANNELS, Client, Location, Region
 from .questionnaires import QUESTIONNAIRE_STATUSES, Questionnaire
@@ -28,6 +28,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visit",
-    "day_start",
     "utcnow",
 ]

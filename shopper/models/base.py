@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, DateTime, TypeDecorator
 from sqlmodel import Column, Field
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def day_start(day: date) -> datetime:
-    """Midnight UTC at the start of `day`: the bound of a period given in dates."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -55,3 +50,10 @@ def json_column(*, nullable: bool = False, default_factory: Any = None) -> Any:
     if default_factory is not None:
         return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=nullable))
     return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A check that `column` holds one of `values`: the tuple the code uses is the one
+    the database enforces."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)

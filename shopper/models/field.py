@@ -9,17 +9,20 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, Uuid
 from sqlmodel import Column, Field, SQLModel
 
-from .base import json_column, timestamp
+from .base import json_column, one_of, timestamp
+from .org import CHANNELS
 
 VISIT_STATUSES = ("draft", "submitted", "approved", "returned")
 ASSIGNMENT_STATUSES = ("open", "done", "cancelled")
+#: field (a shopper's), demo, synthetic (load tests) or import.
+VISIT_ORIGINS = ("field", "demo", "synthetic", "import")
 
 
 class Assignment(SQLModel, table=True):
     __tablename__ = "assignment"
     __table_args__ = (
         CheckConstraint("window_end > window_start", name="ck_assignment_window"),
-        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="ck_assignment_status"),
+        one_of("status", ASSIGNMENT_STATUSES, "ck_assignment_status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -39,11 +42,9 @@ class Assignment(SQLModel, table=True):
 class Visit(SQLModel, table=True):
     __tablename__ = "visit"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'submitted', 'approved', 'returned')",
-                        name="ck_visit_status"),
-        CheckConstraint("channel IN ('in_store', 'online', 'phone')", name="ck_visit_channel"),
-        CheckConstraint("origin IN ('field', 'demo', 'synthetic', 'import')",
-                        name="ck_visit_origin"),
+        one_of("status", VISIT_STATUSES, "ck_visit_status"),
+        one_of("channel", CHANNELS, "ck_visit_channel"),
+        one_of("origin", VISIT_ORIGINS, "ck_visit_origin"),
         CheckConstraint("ended_at IS NULL OR started_at IS NULL OR ended_at >= started_at",
                         name="ck_visit_times"),
         # Scorecards read approved visits of a location in a period.

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import timestamp
+from .base import one_of, timestamp
 
 CHANNELS = ("in_store", "online", "phone")
 
@@ -19,6 +19,9 @@ class Client(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     #: Sender name and contact shown on the client's reports.
     contact_email: str | None = Field(default=None, max_length=254)
+    #: IANA time zone of the programme (e.g. Europe/London): which calendar day a visit
+    #: belongs to, and the times shown. None: the DEFAULT_TIMEZONE setting.
+    timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime = timestamp(default_now=True)
 
 
@@ -34,7 +37,7 @@ class Region(SQLModel, table=True):
 class Location(SQLModel, table=True):
     __tablename__ = "location"
     __table_args__ = (
-        CheckConstraint("channel IN ('in_store', 'online', 'phone')", name="ck_location_channel"),
+        one_of("channel", CHANNELS, "ck_location_channel"),
         CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)",
                         name="ck_location_latitude"),
         CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)",

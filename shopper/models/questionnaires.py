@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import json_column, timestamp
+from .base import json_column, one_of, timestamp
 
 QUESTIONNAIRE_STATUSES = ("draft", "published", "retired")
 
@@ -17,8 +17,7 @@ class Questionnaire(SQLModel, table=True):
     __tablename__ = "questionnaire"
     __table_args__ = (
         UniqueConstraint("key", "version", name="uq_questionnaire_key_version"),
-        CheckConstraint("status IN ('draft', 'published', 'retired')",
-                        name="ck_questionnaire_status"),
+        one_of("status", QUESTIONNAIRE_STATUSES, "ck_questionnaire_status"),
         CheckConstraint("version >= 1", name="ck_questionnaire_version"),
     )
 

@@ -7,14 +7,16 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import json_column, timestamp
+from .base import json_column, one_of, timestamp
+
+REPORT_FREQUENCIES = ("monthly", "quarterly")
+DELIVERY_STATUSES = ("queued", "sent", "failed")
 
 
 class ReportSchedule(SQLModel, table=True):
     __tablename__ = "report_schedule"
     __table_args__ = (
-        CheckConstraint("frequency IN ('monthly', 'quarterly')",
-                        name="ck_report_schedule_frequency"),
+        one_of("frequency", REPORT_FREQUENCIES, "ck_report_schedule_frequency"),
         CheckConstraint("day_of_month BETWEEN 1 AND 28", name="ck_report_schedule_day"),
     )
 
@@ -36,8 +38,7 @@ class ReportSchedule(SQLModel, table=True):
 class ReportDelivery(SQLModel, table=True):
     __tablename__ = "report_delivery"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'failed')",
-                        name="ck_report_delivery_status"),
+        one_of("status", DELIVERY_STATUSES, "ck_report_delivery_status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import json_column, timestamp
+from .base import json_column, one_of, timestamp
+
+REVIEW_ACTIONS = ("submitted", "approved", "returned", "edited", "reopened")
 
 
 class ReviewEvent(SQLModel, table=True):
     __tablename__ = "review_event"
     __table_args__ = (
-        CheckConstraint("action IN ('submitted', 'approved', 'returned', 'edited', 'reopened')",
-                        name="ck_review_event_action"),
+        one_of("action", REVIEW_ACTIONS, "ck_review_event_action"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

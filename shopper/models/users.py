@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import timestamp
+from .base import one_of, timestamp
 
 ROLES = ("admin", "manager", "shopper", "client")
 
@@ -15,8 +15,7 @@ ROLES = ("admin", "manager", "shopper", "client")
 class User(SQLModel, table=True):
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'manager', 'shopper', 'client')",
-                        name="ck_user_role"),
+        one_of("role", ROLES, "ck_user_role"),
         # A client viewer belongs to exactly one client; nobody else belongs to one.
         CheckConstraint("(role = 'client') = (client_id IS NOT NULL)", name="ck_user_client"),
     )

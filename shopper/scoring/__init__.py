@@ -25,6 +25,8 @@ from .documents import (
     visit_scores_document,
     visit_scores_from_document,
 )
+from .problems import TEMPLATES as PROBLEM_TEMPLATES
+from .problems import Problem
 from .questionnaire import (
     CHANNELS,
     QUESTION_TYPES,
@@ -44,6 +46,7 @@ from .visit import AnswerExplanation, InvalidAnswers, VisitScores, score_visit
 
 __all__ = [
     "CHANNELS",
+    "PROBLEM_TEMPLATES",
     "QUESTION_TYPES",
     "AnswerExplanation",
     "Band",
@@ -51,6 +54,7 @@ __all__ = [
     "InvalidAnswers",
     "LocationScorecard",
     "Option",
+    "Problem",
     "Question",
     "Questionnaire",
     "QuestionnaireError",

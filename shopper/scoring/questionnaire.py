@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .problems import Problem
+
 CHANNELS = ("in_store", "online", "phone")
 QUESTION_TYPES = ("yes_no", "scale", "choice", "number", "text", "photo")
 SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
@@ -51,10 +53,14 @@ _INVALID = object()
 
 
 class QuestionnaireError(ValueError):
-    """A questionnaire document is invalid; `errors` lists every problem by path."""
+    """A questionnaire document is invalid: `problems` lists every problem by path.
 
-    def __init__(self, errors: list[str] | tuple[str, ...]):
-        self.errors = tuple(errors)
+    `errors` has the same problems as lines, ``"<path>: <what is wrong>"``.
+    """
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(problems)
+        self.errors = tuple(str(problem) for problem in self.problems)
         super().__init__("; ".join(self.errors))
 
 
@@ -175,28 +181,28 @@ def _is_integer(value: Any) -> bool:
 
 
 class _Checker:
-    """Collects problems, each prefixed with its path in the document."""
+    """Collects problems, each naming its path in the document."""
 
     def __init__(self) -> None:
-        self.errors: list[str] = []
+        self.problems: list[Problem] = []
 
-    def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+    def error(self, path: str, code: str, **params: Any) -> None:
+        self.problems.append(Problem(path, code, tuple(params.items())))
 
     def mapping(self, value: Any, path: str, allowed: tuple[str, ...]) -> dict | None:
         if not isinstance(value, Mapping):
-            self.error(path or "(document)", "must be a mapping")
+            self.error(path or "(document)", "not_a_mapping")
             return None
         for key in value:
             if key not in allowed:
-                self.error(_join(path, str(key)), "unknown key")
+                self.error(_join(path, str(key)), "unknown_key")
         return dict(value)
 
     def slug(self, value: Any, path: str) -> str | None:
         if value is None:
             self.error(path, "required")
         elif not isinstance(value, str) or not _SLUG.match(value):
-            self.error(path, "must be a slug (lower-case letters, digits, '-' and '_')")
+            self.error(path, "not_a_slug")
         else:
             return value
         return None
@@ -208,29 +214,29 @@ class _Checker:
             return None
         if isinstance(value, str):
             if not value.strip():
-                self.error(path, "must not be empty")
+                self.error(path, "empty_text")
             return value
         if isinstance(value, Mapping):
             if not value:
-                self.error(path, "must be a text or a non-empty map of locale to text")
+                self.error(path, "empty_text_map")
                 return None
             texts = {}
             for locale, text in value.items():
                 if not isinstance(locale, str) or not _LOCALE.match(locale):
-                    self.error(f"{path}.{locale}", "not a locale code (e.g. en, es, pt-BR)")
+                    self.error(f"{path}.{locale}", "not_a_locale")
                 elif not isinstance(text, str) or not text.strip():
-                    self.error(f"{path}.{locale}", "must be a non-empty text")
+                    self.error(f"{path}.{locale}", "empty_translation")
                 else:
                     texts[locale] = text
             return texts
-        self.error(path, "must be a text or a map of locale to text")
+        self.error(path, "not_a_text")
         return None
 
     def boolean(self, value: Any, path: str, default: bool) -> bool:
         if value is _ABSENT:
             return default
         if type(value) is not bool:
-            self.error(path, "must be true or false")
+            self.error(path, "not_a_boolean")
             return default
         return value
 
@@ -238,25 +244,25 @@ class _Checker:
         if value is None:
             self.error(path, "required")
         elif not _is_number(value):
-            self.error(path, "must be a number")
+            self.error(path, "must_be_number")
         elif not 0 <= value <= 1:
-            self.error(path, "must be between 0 and 1")
+            self.error(path, "must_be_between", min=0, max=1)
         else:
             return float(value)
         return 0.0
 
     def channels(self, value: Any, path: str, allowed: tuple[str, ...]) -> tuple[str, ...] | None:
         if not isinstance(value, list) or not value:
-            self.error(path, "must be a non-empty list of channels")
+            self.error(path, "must_be_channel_list")
             return None
         seen: list[str] = []
         for i, channel in enumerate(value):
             if channel not in CHANNELS:
-                self.error(f"{path}[{i}]", f"must be one of {', '.join(CHANNELS)}")
+                self.error(f"{path}[{i}]", "unknown_channel", allowed=CHANNELS)
             elif channel not in allowed:
-                self.error(f"{path}[{i}]", f"{channel} is not a channel of the questionnaire")
+                self.error(f"{path}[{i}]", "not_a_subset", channel=channel, allowed=allowed)
             elif channel in seen:
-                self.error(f"{path}[{i}]", f"duplicate channel {channel}")
+                self.error(f"{path}[{i}]", "duplicate_channel", channel=channel)
             else:
                 seen.append(channel)
         return tuple(seen)
@@ -274,14 +280,14 @@ def parse_questionnaire(document: Any) -> Questionnaire:
     check = _Checker()
     doc = check.mapping(document, "", _TOP_KEYS)
     if doc is None:
-        raise QuestionnaireError(check.errors)
+        raise QuestionnaireError(check.problems)
 
     questionnaire_id = check.slug(doc.get("id"), "id")
     title = check.text(doc.get("title", _ABSENT), "title")
 
     version = doc.get("version", 1)
     if type(version) is not int or version < 1:
-        check.error("version", "must be an integer >= 1")
+        check.error("version", "must_be_integer_at_least", min=1)
         version = 1
 
     channels: tuple[str, ...] = ("in_store",)
@@ -293,7 +299,7 @@ def parse_questionnaire(document: Any) -> Questionnaire:
     if raw_sections is None:
         check.error("sections", "required")
     elif not isinstance(raw_sections, list) or not raw_sections:
-        check.error("sections", "must be a non-empty list")
+        check.error("sections", "must_be_non_empty_list")
     else:
         section_ids: set[str] = set()
         earlier: dict[str, Question] = {}
@@ -302,12 +308,12 @@ def parse_questionnaire(document: Any) -> Questionnaire:
             if section is None:
                 continue
             if section.id in section_ids:
-                check.error(f"sections[{si}].id", f"duplicate section id {section.id}")
+                check.error(f"sections[{si}].id", "duplicate_id", kind="section", id=section.id)
             section_ids.add(section.id)
             sections.append(section)
 
-    if check.errors:
-        raise QuestionnaireError(check.errors)
+    if check.problems:
+        raise QuestionnaireError(check.problems)
     return Questionnaire(
         id=questionnaire_id, title=title, version=version, channels=channels,
         sections=tuple(sections),
@@ -330,7 +336,7 @@ def _parse_section(
     if raw_questions is None:
         check.error(f"{path}.questions", "required")
     elif not isinstance(raw_questions, list) or not raw_questions:
-        check.error(f"{path}.questions", "must be a non-empty list")
+        check.error(f"{path}.questions", "must_be_non_empty_list")
     else:
         for qi, raw_question in enumerate(raw_questions):
             question = _parse_question(
@@ -357,7 +363,7 @@ def _parse_question(
 
     question_id = check.slug(question.get("id"), at("id"))
     if question_id is not None and question_id in earlier:
-        check.error(at("id"), f"duplicate question id {question_id}")
+        check.error(at("id"), "duplicate_id", kind="question", id=question_id)
         question_id = None
     text = check.text(question.get("text", _ABSENT), at("text"))
 
@@ -366,28 +372,28 @@ def _parse_question(
         check.error(at("type"), "required")
         return None
     if kind not in QUESTION_TYPES:
-        check.error(at("type"), f"must be one of {', '.join(QUESTION_TYPES)}")
+        check.error(at("type"), "unknown_type", allowed=QUESTION_TYPES)
         return None
     for key, types in _TYPE_ONLY.items():
         if key in question and kind not in types:
-            check.error(at(key), f"only for {' and '.join(types)} questions")
+            check.error(at(key), "only_for_types", types=types)
 
     scored = kind in SCORED_TYPES
     weight = question.get("weight", 1 if scored else 0)
     if not _is_number(weight):
-        check.error(at("weight"), "must be a number")
+        check.error(at("weight"), "must_be_number")
         weight = 0
     elif weight < 0:
-        check.error(at("weight"), "must be >= 0")
+        check.error(at("weight"), "must_be_at_least", min=0)
     elif not scored and weight != 0:
-        check.error(at("weight"), f"must be 0: {kind} questions are never scored")
+        check.error(at("weight"), "never_scored", type=kind)
 
     dimension = question.get("dimension", "experience")
     if dimension not in DIMENSIONS:
-        check.error(at("dimension"), "must be service or experience")
+        check.error(at("dimension"), "unknown_dimension", allowed=DIMENSIONS)
     touchpoint = question.get("touchpoint", section_id)
     if not isinstance(touchpoint, str) or not touchpoint.strip():
-        check.error(at("touchpoint"), "must be a non-empty name")
+        check.error(at("touchpoint"), "not_a_name")
         touchpoint = section_id
 
     fields: dict[str, Any] = {
@@ -403,11 +409,11 @@ def _parse_question(
     if kind == "scale":
         low, high = question.get("min", 1), question.get("max", 5)
         if type(low) is not int:
-            check.error(at("min"), "must be an integer")
+            check.error(at("min"), "must_be_integer")
         if type(high) is not int:
-            check.error(at("max"), "must be an integer")
+            check.error(at("max"), "must_be_integer")
         if type(low) is int and type(high) is int and low >= high:
-            check.error(at("max"), "must be greater than min")
+            check.error(at("max"), "max_not_above_min", min=low, max=high)
         fields["min"], fields["max"] = low, high
     elif kind == "choice":
         fields["options"] = _parse_options(check, question.get("options"), at("options"))
@@ -429,10 +435,10 @@ def _parse_question(
 
 def _parse_options(check: _Checker, raw: Any, path: str) -> tuple[Option, ...]:
     if raw is None:
-        check.error(path, "required for choice questions")
+        check.error(path, "required_for_type", type="choice")
         return ()
     if not isinstance(raw, list) or not raw:
-        check.error(path, "must be a non-empty list")
+        check.error(path, "must_be_non_empty_list")
         return ()
     options: list[Option] = []
     values: set[str] = set()
@@ -443,9 +449,9 @@ def _parse_options(check: _Checker, raw: Any, path: str) -> tuple[Option, ...]:
             continue
         value = check.slug(option.get("value"), f"{option_path}.value")
         if value is not None and value in values:
-            check.error(f"{option_path}.value", f"duplicate option value {value}")
+            check.error(f"{option_path}.value", "duplicate_option", value=value)
         if value == NA:
-            check.error(f"{option_path}.value", "na is reserved for 'not applicable'")
+            check.error(f"{option_path}.value", "reserved_na")
         label = check.text(option.get("label", _ABSENT), f"{option_path}.label")
         score = check.fraction(option.get("score"), f"{option_path}.score")
         if value is not None:
@@ -456,10 +462,10 @@ def _parse_options(check: _Checker, raw: Any, path: str) -> tuple[Option, ...]:
 
 def _parse_bands(check: _Checker, raw: Any, path: str) -> tuple[Band, ...]:
     if raw is None:
-        check.error(path, "required for number questions")
+        check.error(path, "required_for_type", type="number")
         return ()
     if not isinstance(raw, list) or not raw:
-        check.error(path, "must be a non-empty list")
+        check.error(path, "must_be_non_empty_list")
         return ()
     bands: list[Band] = []
     previous: float | None = None
@@ -471,12 +477,12 @@ def _parse_bands(check: _Checker, raw: Any, path: str) -> tuple[Band, ...]:
         upper = band.get("max")
         if upper is None:
             if i != len(raw) - 1:
-                check.error(f"{band_path}.max", "required (only the last band may omit max)")
+                check.error(f"{band_path}.max", "band_max_required")
         elif not _is_number(upper):
-            check.error(f"{band_path}.max", "must be a number")
+            check.error(f"{band_path}.max", "must_be_number")
             upper = None
         elif previous is not None and upper <= previous:
-            check.error(f"{band_path}.max", "must be greater than the previous band's max")
+            check.error(f"{band_path}.max", "band_not_ascending", previous=previous)
         if upper is not None:
             previous = upper
         score = check.fraction(band.get("score"), f"{band_path}.score")
@@ -495,23 +501,23 @@ def _parse_show_if(
     if target_id is None:
         check.error(f"{path}.question", "required")
     elif not isinstance(target_id, str) or target_id not in earlier:
-        check.error(f"{path}.question", f"must be the id of an earlier question, not {target_id}")
+        check.error(f"{path}.question", "not_an_earlier_question", question=str(target_id))
     else:
         target = earlier[target_id]
         if target.type == "photo":
-            check.error(f"{path}.question", "cannot depend on a photo question")
+            check.error(f"{path}.question", "depends_on_photo")
             target = None
 
     has_equals, has_in = "equals" in show_if, "in" in show_if
     if has_equals == has_in:
-        check.error(path, "needs exactly one of equals or in")
+        check.error(path, "needs_equals_or_in")
         return None
     if has_equals:
         operator, raw_values, values_path = "equals", [show_if["equals"]], f"{path}.equals"
     else:
         operator, raw_values, values_path = "in", show_if["in"], f"{path}.in"
         if not isinstance(raw_values, list) or not raw_values:
-            check.error(values_path, "must be a non-empty list")
+            check.error(values_path, "must_be_non_empty_list")
             return None
     values = []
     for i, raw_value in enumerate(raw_values):
@@ -520,7 +526,8 @@ def _parse_show_if(
             continue
         value = _show_if_value(target, raw_value)
         if value is _INVALID:
-            check.error(value_path, f"{raw_value!r} is not a possible answer to {target.id}")
+            check.error(value_path, "not_a_possible_answer", value=repr(raw_value),
+                        question=target.id)
         else:
             values.append(value)
     if target is None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .problems import Problem
 from .questionnaire import NA, Question, Questionnaire
 
 YES_NO, SCALE, CHOICE, NUMBER, TEXT, PHOTO = range(6)
@@ -27,10 +28,14 @@ _UNSCORED = object()  # a valid answer to a text or photo question
 
 
 class InvalidAnswers(ValueError):
-    """A visit's answers are invalid: `errors` lists `(question_id, message)` pairs."""
+    """A visit's answers are invalid: `problems` lists every problem of the visit.
 
-    def __init__(self, errors: list[tuple[str, str]] | tuple[tuple[str, str], ...]):
-        self.errors = tuple(errors)
+    `errors` has the same problems as `(question_id, message)` pairs.
+    """
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(problems)
+        self.errors = tuple((problem.path, problem.message) for problem in self.problems)
         super().__init__("; ".join(self.messages))
 
     @property
@@ -113,22 +118,23 @@ def _compile(question: Question, section: int, touchpoint: int, *, on_channel: b
         yes, no = (0.0, 1.0) if question.invert else (1.0, 0.0)
         table = {"yes": yes, "no": no, True: yes, False: no}
         accepted = frozenset({str, bool})
-        expected = "expected yes or no"
+        wrong: tuple[str, tuple] = ("expected_yes_no", ())  # (code, params) of a bad answer
     elif kind == SCALE:
         span = question.max - question.min
         table = {v: (v - question.min) / span for v in range(question.min, question.max + 1)}
         accepted = frozenset({int, float})
-        expected = f"expected integer {question.min}..{question.max}"
+        # A fraction or a word is as far outside the scale as 7 is: one code for all.
+        wrong = ("out_of_range", (("min", question.min), ("max", question.max)))
     elif kind == CHOICE:
         table = {o.value: o.score for o in question.options}
         accepted = frozenset({str})
-        expected = "expected one of " + ", ".join(o.value for o in question.options)
+        wrong = ("not_an_option", (("options", tuple(o.value for o in question.options)),))
     elif kind == NUMBER:
-        expected = "expected a number >= 0"
+        wrong = ("not_a_number", ())  # _other_state tells the out of range ones apart
     elif kind == TEXT:
-        expected = "expected text"
+        wrong = ("expected_text", ())
     else:
-        expected = "expected a list of photo references"
+        wrong = ("expected_photo_refs", ())
     if table is not None and question.allow_na:
         accepted |= {str}
         table[NA] = _NA
@@ -147,7 +153,7 @@ def _compile(question: Question, section: int, touchpoint: int, *, on_channel: b
         question.dimension == "service", question.critical, section, touchpoint,
         on_channel and show is None,  # visible whatever the answers
         referenced, question.required,
-        (kind, bands, expected, question.allow_na, on_channel,
+        (kind, bands, wrong, question.allow_na, on_channel,
          show.question if show else None, show_values),
     )
 
@@ -176,17 +182,17 @@ def score_visit(
     """
     plan = _plan(questionnaire)
     if not isinstance(answers, Mapping):
-        raise InvalidAnswers([("answers", "must be a map of question id to answer")])
-    errors: list[tuple[str, str]] = []
-    missing: list[tuple[str, str]] = []  # reported after the answers' own problems
+        raise InvalidAnswers([Problem("answers", "not_a_map")])
+    problems: list[Problem] = []
+    missing: list[Problem] = []  # reported after the answers' own problems
     if channel is None:
         channel = plan.default_channel
     questions = plan.by_channel.get(channel) if type(channel) is str else None
     if questions is None:
-        errors.append(("channel", f"must be one of {', '.join(plan.channels)}"))
+        problems.append(Problem("channel", "unknown_channel", (("allowed", plan.channels),)))
         questions = plan.by_channel[None]
     if not plan.ids.issuperset(answers.keys()):
-        errors.extend((str(k), "unknown question") for k in answers if k not in plan.ids)
+        problems.extend(Problem(str(k), "unknown_question") for k in answers if k not in plan.ids)
 
     n_sections, n_touchpoints = len(plan.section_ids), len(plan.touchpoint_ids)
     section_points = [0.0] * n_sections
@@ -208,11 +214,12 @@ def score_visit(
         elif table is not None:  # yes_no, scale, choice: one lookup
             state = table.get(value, _INVALID) if type(value) in accepted else _INVALID
             if state is _INVALID:
-                errors.append((qid, _na_refused(value) or rare[2]))
+                code, params = _NOT_ALLOWED_NA if _is_na(value) else rare[2]
+                problems.append(Problem(qid, code, params))
         else:
             state = _other_state(value, rare)
-            if state.__class__ is str:
-                errors.append((qid, state))
+            if state.__class__ is tuple:
+                problems.append(Problem(qid, *state))
                 state = _INVALID
 
         # 2. Visibility: the section applies to the channel and show_if holds.
@@ -250,7 +257,7 @@ def score_visit(
             continue
         if state is _MISSING:
             if required:
-                missing.append((qid, "required"))
+                missing.append(Problem(qid, "required"))
             status = "unanswered"
         elif state is _NA:
             if referenced:
@@ -265,8 +272,8 @@ def score_visit(
         if trace is not None:
             trace.append((qid, status, value, None, False))
 
-    if errors or missing:
-        raise InvalidAnswers(errors + missing)
+    if problems or missing:
+        raise InvalidAnswers(problems + missing)
 
     cx_weight = service_weight + experience_weight
     if not cx_weight:
@@ -301,28 +308,36 @@ def score_visit(
     )
 
 
-def _na_refused(value: Any) -> str | None:
-    return "not applicable is not allowed" if value == NA and type(value) is str else None
+_NOT_ALLOWED_NA = ("not_allowed_na", ())
+
+
+def _is_na(value: Any) -> bool:
+    return value == NA and type(value) is str
 
 
 def _other_state(value: Any, rare: tuple) -> Any:
-    """The state of an answer to a number, text or photo question; a str is an error."""
-    kind, bands, expected, allow_na = rare[:4]
+    """The state of an answer to a number, text or photo question.
+
+    A `(code, params)` tuple is a problem with the answer.
+    """
+    kind, bands, wrong, allow_na = rare[:4]
     if value == NA and type(value) is str:
-        return _NA if allow_na else _na_refused(value)
+        return _NA if allow_na else _NOT_ALLOWED_NA
     if kind == NUMBER:
         if (type(value) is int or type(value) is float) and 0 <= value < math.inf:
             for upper, score in bands:
                 if value <= upper:
                     return score
-            return f"{value} is above every band"
-        return expected
+            return ("above_every_band", (("value", value), ("max", bands[-1][0])))
+        if (type(value) is int or type(value) is float) and -math.inf < value < 0:
+            return ("out_of_range", (("min", 0), ("max", None)))
+        return wrong
     if kind == TEXT:
         if type(value) is not str:
-            return expected
+            return wrong
         return _UNSCORED if value.strip() else _MISSING
     if type(value) is not list or not all(type(ref) is str and ref for ref in value):
-        return expected
+        return wrong
     return _UNSCORED if value else _MISSING
 
 

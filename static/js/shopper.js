@@ -16,7 +16,7 @@ async function showLocalStates() {
     const line = card.querySelector("[data-local-state]");
     if (!visit || !line) continue;
     if (visit.state === "sent") {
-      line.textContent = format(messages.sent, { time: timeText(visit.receipt) });
+      line.textContent = format(messages.sent, { time: timeText(visit.receipt, card.dataset.timeZone) });
     } else if (visit.state === "outbox") {
       const reason = visit.lastError && visit.lastError !== "no connection"
         ? ` (${visit.lastError})` : "";

@@ -4,10 +4,14 @@ export function format(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, name) => values[name] ?? "");
 }
 
-export function timeText(iso) {
+// A date and time as the server shows it (shopper/templating.py local_time): the page's
+// language, a medium date and a short time, in the programme's time zone (not the
+// phone's), so a receipt and the list never disagree.
+export function timeText(iso, timeZone) {
   try {
-    return new Date(iso).toLocaleString(document.documentElement.lang,
-      { dateStyle: "medium", timeStyle: "short" });
+    return new Intl.DateTimeFormat(document.documentElement.lang,
+      { dateStyle: "medium", timeStyle: "short", timeZone: timeZone || "UTC" })
+      .format(new Date(iso));
   } catch (error) {
     return iso;
   }

@@ -6,6 +6,7 @@
 // for at the start, photos are shrunk before they are sent, and "Send visit" puts the
 // visit in the outbox, which sends it now or as soon as the connection is back.
 
+import { readNumber, symbolsFrom, writeNumber } from "./numbers.js";
 import {
   deletePhoto, photosOfVisit, putPhoto, putVisit, visitsOfAssignment,
 } from "./store.js";
@@ -14,6 +15,7 @@ import { format, timeText } from "./text.js";
 
 const form = document.getElementById("visit-form");
 const messages = JSON.parse(form.dataset.messages);
+const numberSymbols = symbolsFrom(form);  // the shopper's language, as the server reads it
 const statusLine = document.querySelector("[data-sync-status]");
 const questions = [...form.querySelectorAll("[data-question]")].map((element) => ({
   element,
@@ -48,6 +50,10 @@ function naChecked(q) {
   return Boolean(box && box.checked);
 }
 
+function numberText(q) {
+  return q.element.querySelector("input.input-number").value;
+}
+
 function answerOf(q) {
   if (naChecked(q)) return "na";
   if (q.type === "yes_no" || q.type === "choice" || q.type === "scale") {
@@ -57,10 +63,8 @@ function answerOf(q) {
     return checked.value;
   }
   if (q.type === "number") {
-    const raw = q.element.querySelector("input.input-number").value.trim();
-    if (!raw) return undefined;
-    const value = Number(raw.replace(/\s/g, "").replace(",", "."));
-    return Number.isFinite(value) ? value : raw;  // the server names what is wrong
+    // Not a number is no answer either: localProblems() asks for one before sending.
+    return readNumber(numberText(q), numberSymbols) ?? undefined;
   }
   if (q.type === "text") {
     const value = q.element.querySelector("textarea").value;
@@ -85,7 +89,8 @@ function restoreAnswer(q, value) {
       radio.checked = radio.value === wanted;
     }
   } else if (q.type === "number") {
-    q.element.querySelector("input.input-number").value = String(value);
+    q.element.querySelector("input.input-number").value = typeof value === "number"
+      ? writeNumber(value, numberSymbols) : String(value);
   } else if (q.type === "text") {
     q.element.querySelector("textarea").value = value;
   } else if (Array.isArray(value)) {
@@ -264,7 +269,7 @@ function setUpStopwatches() {
       delete visit.stopwatches[input.id];
       input.value = watch.dataset.unit === "seconds"
         ? String(Math.round(ms / 1000))
-        : String(Math.round(ms / 6000) / 10);  // minutes, one decimal
+        : writeNumber(Math.round(ms / 6000) / 10, numberSymbols);  // minutes, one decimal
       watch.classList.remove("running");
       stop.hidden = true;
       start.hidden = false;
@@ -359,54 +364,64 @@ async function restorePhotos() {
 
 // --- sending ------------------------------------------------------------------------------
 
+// The same markup as the server's (the error summary macro and each question's error
+// line, templates/macros/forms.html and field/_question.html), filled in here.
+const summary = document.getElementById("error-summary");
+const summaryItem = document.getElementById("error-summary-item");
+
 function clearErrors() {
-  for (const element of document.querySelectorAll(".js-error, #error-summary")) {
-    element.remove();
+  summary.hidden = true;
+  summary.querySelector("ul").replaceChildren();
+  for (const q of questions) {
+    q.element.classList.remove("field-error");
+    const line = q.element.querySelector(".error-message");
+    line.hidden = true;
+    line.textContent = "";
   }
-  for (const q of questions) q.element.classList.remove("field-error");
 }
 
 // Next to each question, and in a summary at the top that links to each of them.
 function showErrors(errors) {
   clearErrors();
-  const summary = document.createElement("div");
-  summary.className = "error-summary js-error";
-  summary.id = "error-summary";
-  summary.setAttribute("role", "alert");
-  summary.tabIndex = -1;
-  const title = document.createElement("h2");
-  title.textContent = messages.problem;
-  const list = document.createElement("ul");
-  summary.append(title, list);
   for (const { question, message } of errors) {
     const q = byId.get(question);
     if (!q) continue;
-    const line = document.createElement("p");
-    line.className = "error-message js-error";
+    const line = q.element.querySelector(".error-message");
     line.textContent = message;
-    q.element.querySelector("legend").after(line);
+    line.hidden = false;
     q.element.classList.add("field-error");
-    const item = document.createElement("li");
-    const link = document.createElement("a");
+    const item = summaryItem.content.cloneNode(true);
+    const link = item.querySelector("a");
     link.href = `#${q.element.id}`;
-    link.textContent = `${message} (${q.element.querySelector("legend").firstChild.textContent.trim()})`;
-    item.append(link);
-    list.append(item);
+    const label = document.getElementById(`label-${q.id}`).firstChild.textContent.trim();
+    link.textContent = `${message} (${label})`;
+    summary.querySelector("ul").append(item);
   }
-  form.before(summary);
+  summary.hidden = false;
   summary.focus();
 }
 
-function missingRequired() {
+// What the shopper is asked again before anything is sent: a number that is not one,
+// and required questions with no answer.
+function localProblems() {
   const visible = applyVisibility();
   const answers = collectAnswers(visible);
-  return questions.filter((q) => q.required && visible.get(q.id) && answers[q.id] === undefined)
-    .map((q) => ({ question: q.id, message: messages.required_missing }));
+  const problems = [];
+  for (const q of questions.filter((question) => visible.get(question.id))) {
+    const notANumber = q.type === "number" && !naChecked(q)
+      && readNumber(numberText(q), numberSymbols) === null;
+    if (notANumber) {
+      problems.push({ question: q.id, message: messages.not_a_number });
+    } else if (q.required && answers[q.id] === undefined) {
+      problems.push({ question: q.id, message: messages.required_missing });
+    }
+  }
+  return problems;
 }
 
 function showState() {
   if (visit.state === "sent") {
-    say(format(messages.sent, { time: timeText(visit.receipt) }), "sent");
+    say(format(messages.sent, { time: timeText(visit.receipt, form.dataset.timeZone) }), "sent");
   } else if (visit.state === "outbox") {
     const reason = visit.lastError && visit.lastError !== "no connection"
       ? format(messages.failed, { reason: visit.lastError }) : messages.waiting;
@@ -422,7 +437,7 @@ async function send(event) {
     await saveOnServer();
     return;
   }
-  const missing = missingRequired();
+  const missing = localProblems();
   if (missing.length) {
     showErrors(missing);
     say(messages.fix_errors, "failed");

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from shopper.models import Photo, Visit
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, logged_in_phone
 
 LEEDS = {"latitude": 53.7984, "longitude": -1.5418, "accuracy": 15}
 
@@ -23,19 +23,11 @@ def demo(runner):
 
 @pytest.fixture
 def shopper_phone(browser, live_server, demo):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, geolocation=LEEDS,
-                                  permissions=["geolocation"], locale="en-GB")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(live_server + "/login")
-    page.fill("#email", "shopper@demo.test")
-    page.fill("#password", "demo-shopper")
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server + "/shopper")
-    yield page
-    assert errors == []
-    context.close()
+    with logged_in_phone(browser, live_server, "shopper@demo.test", "demo-shopper",
+                         geolocation=LEEDS, permissions=["geolocation"],
+                         locale="en-GB") as page:
+        page.wait_for_url(live_server + "/shopper")
+        yield page
 
 
 @pytest.fixture
@@ -141,10 +133,16 @@ def test_required_questions_are_named_before_sending(shopper_phone, live_server,
     page = shopper_phone
     open_first_visit(page, live_server)
     page.click("button[value=send]")
-    page.wait_for_selector(".js-error")
-    assert page.locator(".js-error").count() >= 10
-    assert "Some required questions have no answer yet." in page.inner_text(
-        "[data-sync-status]")
+    page.wait_for_selector("#error-summary:not([hidden])")
+    shown = page.locator(".question .error-message:not([hidden])")
+    assert shown.count() >= 10
+    # The summary is the server's markup, filled by the script: one link per question.
+    links = page.locator("#error-summary li a")
+    assert links.count() == shown.count()
+    first = shown.first.locator("xpath=ancestor::div[@data-question]")
+    assert links.first.get_attribute("href") == f"#{first.get_attribute('id')}"
+    assert links.first.inner_text().startswith("Answer this question. (")
+    assert "Some answers need your attention" in page.inner_text("[data-sync-status]")
     assert visits(app) == []
 
 
@@ -195,7 +193,7 @@ def test_the_form_works_without_javascript(browser, live_server, demo, app, phot
         if kind in ("yes_no", "choice", "scale"):  # without JavaScript all are shown
             question.locator("label.choice").first.click()
         elif kind == "number":
-            question.locator("input.input-number").fill("2,5")
+            question.locator("input.input-number").fill("2.5")  # English
         elif kind == "photo" and question.get_attribute("data-question") == "receipt_photo":
             question.locator("input[type=file]").set_input_files(str(photo_file))
     page.click("button[value=send]")

@@ -190,8 +190,8 @@ def test_a_visit_can_only_name_photos_that_are_stored(world, client):
     other = upload(client, world["token"], image_bytes()).get_json()["ref"]  # another visit
     response = send_visit(client, world, uuid.uuid4(), [str(uuid.uuid4()), other])
     assert response.status_code == 422
-    assert len(response.get_json()["messages"]) == 2
-    assert all(m.startswith("receipt_photo: photo ") for m in response.get_json()["messages"])
+    errors = response.get_json()["errors"]
+    assert [(e["question"], e["code"]) for e in errors] == [("receipt_photo", "photo_missing")] * 2
 
 
 def test_a_photo_used_before_is_flagged(world, client, session):

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from shopper.admin.questionnaires import parsed
 from shopper.auth.services import issue_api_token
 from shopper.models import ReviewEvent, Visit, utcnow
+from shopper.questionnaires import parse_stored
 from shopper.scoring import score_visit
 from tests.conftest import csrf_token
 from tests.factories import (
@@ -103,7 +103,7 @@ def test_first_post_stores_the_visit_with_the_engines_scores(world, client, app)
     assert visit["uuid"] == body["uuid"] and visit["status"] == "submitted"
     assert visit["location"] == world["store"].id
     assert visit["questionnaire"] == {"id": "retail-visit", "version": 1}
-    expected = score_visit(parsed(world["questionnaire"]), RETAIL_ANSWERS, "in_store")
+    expected = score_visit(parse_stored(world["questionnaire"]), RETAIL_ANSWERS, "in_store")
     assert visit["scores"]["cx"] == expected.cx
     assert visit["scores"]["sections"] == expected.sections
     assert visit["scores"]["critical_failures"] == []
@@ -139,12 +139,30 @@ def test_invalid_answers_get_one_message_per_question_and_nothing_is_stored(worl
     response = client.post("/api/v1/visits", json=payload(world, answers=answers),
                            headers=bearer(world["token"]))
     assert response.status_code == 422
-    assert sorted(response.get_json()["messages"]) == sorted([
-        "colour: unknown question", "greeted: expected yes or no",
-        "checkout_ease: expected integer 0..10", "store_clean: required"])
-    assert {e["question"] for e in response.get_json()["errors"]} == {
-        "colour", "greeted", "checkout_ease", "store_clean"}
+    body = response.get_json()
+    assert body["error"] == "invalid"
+    assert sorted((e["question"], e["code"], e["message"]) for e in body["errors"]) == [
+        ("checkout_ease", "out_of_range", "Choose a whole number from 0 to 10."),
+        ("colour", "unknown_question", "There is no such question in this questionnaire."),
+        ("greeted", "expected_yes_no", "Choose yes or no."),
+        ("store_clean", "required", "Answer this question.")]
+    assert sorted(body["messages"]) == sorted(
+        f"{e['question']}: {e['message']}" for e in body["errors"])
     assert stored_visits(app) == 0
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("de", "Beantworten Sie diese Frage."), ("es", "Responda a esta pregunta."),
+    ("fr", "Répondez à cette question."),
+])
+def test_problems_are_in_the_callers_language(world, client, language, message):
+    answers = dict(RETAIL_ANSWERS)
+    del answers["store_clean"]
+    response = client.post("/api/v1/visits", json=payload(world, answers=answers),
+                           headers=bearer(world["token"]) | {"Accept-Language": language})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"question": "store_clean", "code": "required", "message": message}]
 
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -172,7 +190,8 @@ def test_ended_before_started_is_refused(world, client):
     body["ended_at"], body["started_at"] = body["started_at"], body["ended_at"]
     response = client.post("/api/v1/visits", json=body, headers=bearer(world["token"]))
     assert response.status_code == 422
-    assert "ended_at: must not be before started_at" in response.get_json()["messages"]
+    assert {"question": "ended_at", "code": "ends_before_start",
+            "message": "The visit cannot end before it started."} in response.get_json()["errors"]
 
 
 def test_not_json_is_a_bad_request(world, client):
@@ -256,6 +275,50 @@ def test_drafts_are_kept_until_submitted(world, client):
     late = client.put(f"/api/v1/visits/{body['uuid']}/draft", headers=bearer(world["token"]),
                       json={"assignment_id": world["assignment"].id, "answers": {}})
     assert late.status_code == 409
+
+
+@pytest.mark.parametrize("status", ["draft", "returned"])
+def test_a_visit_does_not_move_to_another_assignment_of_the_same_shopper(
+        world, client, session, status):
+    second = make_assignment(session, world["sam"], world["store"], world["questionnaire"])
+    visit = make_visit(session, world["sam"], world["store"], world["questionnaire"],
+                       status=status, assignment_id=world["assignment"].id)
+    session.commit()
+    moved = payload(world, uuid=str(visit.uuid), assignment_id=second.id)
+    response = client.post("/api/v1/visits", json=moved, headers=bearer(world["token"]))
+    assert response.status_code == 409
+    draft = client.put(f"/api/v1/visits/{visit.uuid}/draft", headers=bearer(world["token"]),
+                       json={"assignment_id": second.id, "answers": {"greeted": "no"}})
+    assert draft.status_code == 409
+    session.expire_all()
+    kept = session.get(Visit, visit.id)
+    assert (kept.assignment_id, kept.status, kept.answers) == (
+        world["assignment"].id, status, visit.answers)
+
+
+def test_twenty_saves_of_one_draft_at_once_store_one(world, app):
+    draft_uuid = uuid.uuid4()
+    statuses: list[int] = []
+    start = threading.Barrier(20)
+
+    def put(number: int) -> None:
+        client = app.test_client()
+        start.wait(timeout=10)
+        statuses.append(client.put(
+            f"/api/v1/visits/{draft_uuid}/draft", headers=bearer(world["token"]),
+            json={"assignment_id": world["assignment"].id,
+                  "answers": {"greeted": "yes", "wait_minutes": number}}).status_code)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * 20
+    with Session(app.extensions["shopper.engine"]) as session:
+        drafts = session.exec(select(Visit)).all()
+    assert [(d.uuid, d.status) for d in drafts] == [(draft_uuid, "draft")]
+    assert drafts[0].answers["wait_minutes"] in range(20)  # one of the saves, whole
 
 
 def test_a_second_visit_for_the_same_assignment_is_a_conflict(world, client):
@@ -375,7 +438,7 @@ def test_location_scorecard_is_the_engines_aggregate_of_approved_visits(world, c
     from shopper.scoring import aggregate_location
     from shopper.scoring import score_visit as engine_score
 
-    questionnaire = parsed(world["questionnaire"])
+    questionnaire = parse_stored(world["questionnaire"])
     answers = [RETAIL_ANSWERS, RETAIL_ANSWERS | {"greeted": "no", "store_clean": 2},
                RETAIL_ANSWERS | {"had_problem": "yes", "return_policy_correct": "no"}]
     for offset, visit_answers in zip((3, 10, 20), answers, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -140,10 +141,17 @@ def test_published_questionnaire_never_changes(app, session):
     row = make_questionnaire(session)
     session.commit()
     assert row.status == "published"
+    published = copy.deepcopy(row.document)
     row.document = dict(row.document, version=1, title="Changed")
     with pytest.raises(InvalidInput, match="cannot change; make a new version"):
         session.flush()
     session.rollback()
     row = session.get(type(row), row.id)
-    row.status = "retired"  # retiring is allowed; the document stays as it was
+    row.status = "retired"  # retiring is allowed
     session.commit()
+    session.expire_all()
+    stored = session.get(type(row), row.id)
+    assert (stored.status, stored.document) == ("retired", published)  # the document kept
+    stored.document = dict(stored.document, title="Changed again")
+    with pytest.raises(InvalidInput, match="retired and cannot change"):
+        session.flush()

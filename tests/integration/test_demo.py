@@ -8,7 +8,6 @@ from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.security import check_password_hash
 
-from shopper.admin.questionnaires import parsed
 from shopper.models import (
     Assignment,
     Client,
@@ -20,6 +19,7 @@ from shopper.models import (
     Visit,
     utcnow,
 )
+from shopper.questionnaires import parse_stored
 from shopper.scoring import aggregate_location, score_visit, visit_scores_from_document
 
 
@@ -80,7 +80,7 @@ def test_demo_locations_assignments_and_history(runner, session):
 
 def test_demo_scores_are_the_engines(runner, session):
     runner.invoke(args=["demo"])
-    questionnaire = parsed(session.exec(select(Questionnaire)).one())
+    questionnaire = parse_stored(session.exec(select(Questionnaire)).one())
     for visit in session.exec(select(Visit)).all():
         scores = score_visit(questionnaire, visit.answers, visit.channel)
         assert visit.scores["cx"] == scores.cx and visit.cx == scores.cx
@@ -131,3 +131,15 @@ def test_demo_tops_up_synthetic_visits(runner, session):
     assert all(v.status == "approved" and v.scores is not None for v in synthetic)
     ages = [(utcnow() - v.started_at).days for v in synthetic]
     assert min(ages) < 30 and max(ages) > 300
+
+
+def test_the_default_questionnaire_speaks_every_language_units_included():
+    from shopper.config import LANGUAGES
+    from shopper.demo import default_questionnaire_document
+
+    document = default_questionnaire_document()
+    texts = []
+    for section in document["sections"]:
+        for question in section["questions"]:
+            texts += [question["text"]] + [question[k] for k in ("unit", "help") if k in question]
+    assert texts and all(isinstance(t, dict) and set(t) == set(LANGUAGES) for t in texts)

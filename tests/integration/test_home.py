@@ -52,10 +52,49 @@ def test_shopper_sees_open_assignments_soonest_first_with_user_text_escaped(
         programme, auth, client):
     auth.login("sam@example.com", PASSWORD)
     page = client.get("/shopper").text
-    assert page.index("Leeds &lt;Briggate&gt;") < page.index("York")
+    assigned, sent = page.split('id="past-visits-title"')
+    assert assigned.index("Leeds &lt;Briggate&gt;") < assigned.index("York")
     assert "Return a &lt;b&gt;scarf&lt;/b&gt;" in page and "<b>scarf" not in page
-    assert "Bath" not in page  # its assignment is done
-    assert page.count("badge-new") == 2
+    assert "Bath" not in assigned  # its assignment is done
+    assert assigned.count("badge-new") == 2
+    assert "Bath" in sent  # its visit is among those sent
+
+
+def test_an_assignment_that_opens_later_cannot_be_started_yet(session, auth, client):
+    store = make_location(session, name="Leeds")
+    shopper = make_user(session, "shopper", email="sam@example.com")
+    start = utcnow() + timedelta(days=1)
+    assignment = make_assignment(session, shopper, store, window_start=start,
+                                 window_end=start + timedelta(days=7))
+    session.commit()
+    auth.login("sam@example.com", PASSWORD)
+    page = client.get("/shopper").text
+    assert "Start visit" not in page
+    opens = re.search(r'class="opens-on">Opens on ([^<]+)</p>', page)
+    assert opens and opens.group(1) == f"{start:%b} {start.day}, {start.year}"
+    assert f'href="/visits/{assignment.id}"' not in page
+
+
+def test_past_visits_show_returned_first_with_the_note_and_no_score(session, auth, client):
+    from shopper.models import ReviewEvent
+
+    store = make_location(session, name="Leeds")
+    sam = make_user(session, "shopper", email="sam@example.com")
+    older = make_visit(session, sam, store, status="approved",
+                       started_at=utcnow() - timedelta(days=9))
+    make_visit(session, sam, store, status="submitted", started_at=utcnow() - timedelta(days=2))
+    returned = make_visit(session, sam, store, status="returned",
+                          started_at=utcnow() - timedelta(days=5))
+    session.add(ReviewEvent(visit_id=returned.id, actor_id=sam.id, action="returned",
+                            note="Add the <receipt>", created_at=utcnow()))
+    make_visit(session, make_user(session, "shopper"), store, status="approved")  # not Sam's
+    session.commit()
+    auth.login("sam@example.com", PASSWORD)
+    sent = client.get("/shopper").text.split('id="past-visits-title"')[1]
+    statuses = re.findall(r'badge badge-(\w+)', sent)
+    assert statuses == ["returned", "submitted", "approved"]
+    assert "Add the &lt;receipt&gt;" in sent
+    assert f"{older.cx:.1f}" not in sent and "score" not in sent.lower()
 
 
 def test_manager_sees_only_their_regions(programme, auth, client):

@@ -1,43 +1,102 @@
-"""Reading the plain form's inputs, and the shopper's words for the engine's problems."""
+"""The question field objects (names, reading, prefill), and the shopper's words for
+every problem code."""
 
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
-from shopper.field.forms import _parse_number, error_message
-from shopper.scoring import parse_questionnaire
+from shopper.field.forms import answers_from_form, build_visit_form, prefill
+from shopper.problems import describe, problem
+from shopper.scoring import InvalidAnswers, parse_questionnaire, score_visit
 from tests.factories import choice, number, photo, questionnaire_doc, scale, text, yes_no
 
-
-@pytest.mark.parametrize(("raw", "locale", "expected"), [
-    ("4", "en", 4), ("4.5", "en", 4.5), ("4,5", "en", 4.5), ("0", "en", 0),
-    ("4,5", "de", 4.5), ("4.5", "de", 4.5), ("1.234,5", "de", 1234.5), ("12,25", "fr", 12.25),
-    ("1,234.5", "en", 1234.5), ("ten", "en", None), ("4..5", "en", None), ("", "en", None),
-])
-def test_numbers_are_read_in_the_shoppers_language(raw, locale, expected):
-    value = _parse_number(raw, locale)
-    assert value == expected
-    if expected is not None:
-        assert type(value) is (int if float(expected).is_integer() else float)
+QUESTIONNAIRE = parse_questionnaire(questionnaire_doc(
+    yes_no("y", allow_na=True), scale("s", min=0, max=10), choice("c"),
+    number("n", allow_na=True, unit={"en": "minutes", "de": "Minuten"}), text("t"),
+    photo("p", allow_na=True, required=False)))
 
 
-QUESTIONS = parse_questionnaire(questionnaire_doc(
-    yes_no("y", allow_na=False), scale("s", min=0, max=10), choice("c"), number("n"), text("t"),
-    photo("p"))).questions
+def posted(app, data: dict, locale: str = "en"):
+    with app.test_request_context("/", method="POST", data=MultiDict(data)):
+        form = build_visit_form(QUESTIONNAIRE, "in_store", locale, meta={"csrf": False})
+        return answers_from_form(form)
 
 
-@pytest.mark.parametrize(("index", "engine_message", "expected"), [
-    (0, "required", "Answer this question."),
-    (0, "not applicable is not allowed", "“Not applicable” is not allowed for this question."),
-    (0, "expected yes or no", "Choose yes or no."),
-    (1, "expected integer 0..10", "Choose a whole number from 0 to 10."),
-    (2, "expected one of good, fair, poor", "Choose one of the options."),
-    (3, "expected a number >= 0", "Enter a number of 0 or more."),
-    (3, "60 is above every band", "This number is higher than the question allows."),
-    (4, "expected text", "Enter text."),
-    (5, "photo 1234 is not uploaded yet", "A photo did not arrive; add it again."),
-    (5, "expected a list of photo references", "Add photos only."),
-])
-def test_engine_problems_in_the_shoppers_words(app, index, engine_message, expected):
+def test_each_question_owns_its_names(app):
     with app.test_request_context("/"):
-        assert str(error_message(QUESTIONS[index], engine_message)) == expected
+        form = build_visit_form(QUESTIONNAIRE, "in_store", "en", meta={"csrf": False})
+    names = {field.name for field in form}
+    assert {"q-y", "q-s", "q-c", "q-n", "q-n-na", "q-t", "q-p", "q-p-na", "q-p-refs",
+            "q-p-remove"} <= names
+    assert "q-y-na" not in names  # N/A of a choice is one of its radio buttons
+    assert [q.type for q in form.questions.values()] == [
+        "yes_no", "scale", "choice", "number", "text", "photo"]
+
+
+@pytest.mark.parametrize(("data", "locale", "answers", "unreadable"), [
+    ({"q-y": "yes", "q-s": "7", "q-c": "fair", "q-n": "4,5", "q-t": "  kind  "}, "de",
+     {"y": "yes", "s": 7, "c": "fair", "n": 4.5, "t": "  kind  "}, {}),
+    ({"q-n": "1.000"}, "de", {"n": 1000}, {}),
+    ({"q-n": "1.000"}, "en", {"n": 1}, {}),
+    ({"q-n": "2,5"}, "en", {}, {"n": "not_a_number"}),
+    ({"q-n": "ten", "q-y": "na"}, "en", {"y": "na"}, {"n": "not_a_number"}),
+    ({"q-n": "3", "q-n-na": "y"}, "en", {"n": "na"}, {}),
+    ({"q-p-refs": "a b c", "q-p-remove": "b"}, "en", {"p": ["a", "c"]}, {}),
+    ({"q-p-na": "y"}, "en", {"p": "na"}, {}),
+    ({"q-t": "   ", "q-n": ""}, "en", {}, {}),
+])
+def test_posted_values_are_read_by_their_question(app, data, locale, answers, unreadable):
+    assert posted(app, data, locale) == (answers, unreadable)
+
+
+def test_a_draft_is_put_back_in_the_shoppers_language(app):
+    with app.test_request_context("/"):
+        form = build_visit_form(QUESTIONNAIRE, "in_store", "de", meta={"csrf": False})
+        prefill(form, {"y": True, "s": 3, "n": 1234.5, "p": ["r1", "r2"], "t": "ok"})
+        assert form["q-y"].data == "yes"
+        assert form["q-s"].data == "3"
+        assert form["q-n"].data == "1234,5"  # read back by the same rules as it was typed
+        assert form["q-p-refs"].data == "r1 r2"
+        assert form.questions["n"].unit == "Minuten"
+        prefill(form, {"n": "na"})
+        assert form["q-n-na"].data is True
+
+
+def engine_problem(answers: dict):
+    with pytest.raises(InvalidAnswers) as raised:
+        score_visit(QUESTIONNAIRE, answers, "in_store")
+    return raised.value.problems
+
+
+COMPLETE = {"y": "yes", "s": 5, "c": "good", "n": 1, "t": "fine"}
+
+
+@pytest.mark.parametrize(("answers", "locale", "expected"), [
+    ({**COMPLETE, "y": None}, "en", "Answer this question."),
+    ({**COMPLETE, "s": "na"}, "en", "“Not applicable” is not allowed for this question."),
+    ({**COMPLETE, "y": "maybe"}, "en", "Choose yes or no."),
+    ({**COMPLETE, "s": 11}, "en", "Choose a whole number from 0 to 10."),
+    ({**COMPLETE, "c": "great"}, "en", "Choose one of the options."),
+    ({**COMPLETE, "n": -1}, "en", "Enter a number of 0 or more."),
+    ({**COMPLETE, "t": 5}, "en", "Enter text."),
+    ({**COMPLETE, "p": "x"}, "en", "Add photos only."),
+    ({**COMPLETE, "y": None}, "de", "Beantworten Sie diese Frage."),
+    ({**COMPLETE, "c": "great"}, "fr", "Choisissez l'une des options."),
+])
+def test_engine_problems_are_translated_by_code(app, answers, locale, expected):
+    answers = {k: v for k, v in answers.items() if v is not None}
+    found = engine_problem(answers)[0]
+    with app.test_request_context("/", headers={"Accept-Language": locale}):
+        assert describe(found) == expected
+
+
+@pytest.mark.parametrize(("code", "params", "locale", "expected"), [
+    ("not_a_number", {}, "en", "Enter a number, like 4.5."),
+    ("not_a_number", {}, "de", "Geben Sie eine Zahl ein, zum Beispiel 4,5."),
+    ("photo_missing", {"ref": "abc"}, "en", "A photo did not arrive; add it again."),
+    ("in_future", {}, "en", "This time is in the future: check the phone's clock."),
+])
+def test_app_problems_are_translated_by_code(app, code, params, locale, expected):
+    with app.test_request_context("/", headers={"Accept-Language": locale}):
+        assert describe(problem("q", code, **params)) == expected

@@ -1,0 +1,195 @@
+"""Finished visits as the shopper's phone (or the plain HTML form) sends them.
+
+Submissions arrive exactly once: the phone makes the visit's `uuid` when the form opens
+and sends it with every retry. The first store wins (a unique constraint, never a
+check-then-insert); the same content again is a replay (`created=False`), other content
+under a submitted `uuid` a conflict. The numbers come from the engine. Services flush
+and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..exceptions import Conflict, InvalidVisit, NotFound
+from ..models import Location, Photo, ReviewEvent, User, Visit, utcnow
+from ..problems import problem
+from ..questionnaires import questionnaire_of
+from ..scoring import InvalidAnswers, Problem
+from ..scoring import Questionnaire as ParsedQuestionnaire
+from .assignments import shopper_assignment
+from .quality import FlagInputs, quality_flags
+from .scores import score_fields
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A finished visit as the phone (or the plain HTML form) sends it."""
+
+    uuid: uuid_module.UUID
+    assignment_id: int
+    channel: str
+    started_at: datetime
+    ended_at: datetime
+    answers: dict[str, Any]
+    latitude: float | None = None
+    longitude: float | None = None
+    position_accuracy: float | None = None
+    #: given, refused or unavailable; None when the phone said nothing.
+    position_status: str | None = None
+
+    def content_hash(self) -> str:
+        content = {
+            "assignment_id": self.assignment_id, "channel": self.channel,
+            "started_at": self.started_at.isoformat(), "ended_at": self.ended_at.isoformat(),
+            "answers": self.answers, "position": [self.latitude, self.longitude,
+                                                  self.position_accuracy, self.position_status],
+        }
+        return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
+    """The stored photos that a visit's answers name, by reference (one query)."""
+    wanted = []
+    for refs in answers.values():
+        for ref in refs if isinstance(refs, list) else ():
+            try:
+                wanted.append(uuid_module.UUID(str(ref)))
+            except ValueError:
+                continue  # no such photo: reported by _photo_problems
+    if not wanted:
+        return {}
+    return {str(p.uuid): p for p in session.exec(select(Photo).where(Photo.uuid.in_(wanted)))}
+
+
+def _photo_problems(photos: dict[str, Photo], user: User, submission: Submission,
+                    questionnaire: ParsedQuestionnaire) -> list[Problem]:
+    """Every photo a visit names must be stored, be the caller's, and belong to it."""
+    problems = []
+    for question in questionnaire.questions:
+        refs = submission.answers.get(question.id)
+        if question.type != "photo" or not isinstance(refs, list):
+            continue
+        for ref in refs:
+            photo = photos.get(str(ref))
+            if (photo is None or photo.owner_id != user.id
+                    or photo.visit_uuid != submission.uuid):
+                problems.append(problem(question.id, "photo_missing", ref=str(ref)))
+    return problems
+
+
+def _photo_seen_elsewhere(session: Session, visit_uuid: uuid_module.UUID,
+                          photos: list[Photo]) -> bool:
+    hashes = [photo.sha256 for photo in photos]
+    return bool(hashes) and session.exec(select(Photo.id).where(
+        Photo.sha256.in_(hashes), Photo.visit_uuid != visit_uuid)).first() is not None
+
+
+def submit_visit(*, session: Session, user: User, submission: Submission,
+                 settings: dict[str, Any]) -> tuple[Visit, bool]:
+    """Store a finished visit with its scores; returns the visit and whether it is new.
+
+    A replay of the same content returns the stored visit (`False`); a returned visit
+    is resubmitted as a new revision (`False`). Raises NotFound (not the caller's
+    assignment), InvalidVisit (with one problem per question), Conflict.
+    """
+    assignment = shopper_assignment(session=session, user=user,
+                                    assignment_id=submission.assignment_id)
+    location = session.get(Location, assignment.location_id)
+    _row, questionnaire = questionnaire_of(session=session,
+                                           questionnaire_id=assignment.questionnaire_id)
+    content_hash = submission.content_hash()
+
+    existing = locked_visit(session, submission.uuid)
+    if existing is not None and existing.status in ("submitted", "approved"):
+        return _replay(existing, user, content_hash), False
+    if existing is not None and existing.shopper_id != user.id:
+        raise NotFound(f"visit {submission.uuid}")
+    if existing is not None and existing.assignment_id != assignment.id:
+        raise Conflict("this visit belongs to another assignment")
+    if assignment.status == "cancelled":
+        raise Conflict("this assignment was cancelled")
+
+    problems: list[Problem] = []
+    if submission.channel != location.channel:
+        problems.append(problem("channel", "wrong_channel", expected=location.channel))
+    if submission.ended_at < submission.started_at:
+        problems.append(problem("ended_at", "ends_before_start"))
+    try:
+        fields = score_fields(questionnaire, submission.answers, location.channel)
+    except InvalidAnswers as invalid:
+        problems.extend(invalid.problems)
+        fields = {}
+    photos = photos_named(session, submission.answers)
+    problems.extend(_photo_problems(photos, user, submission, questionnaire))
+    if problems:
+        raise InvalidVisit(problems)
+
+    now = utcnow()
+    was = existing.status if existing is not None else None
+    visit = existing or Visit(uuid=submission.uuid, opened_at=now)
+    for name, value in {
+        "assignment_id": assignment.id, "shopper_id": user.id, "location_id": location.id,
+        "questionnaire_id": assignment.questionnaire_id, "status": "submitted",
+        "channel": location.channel, "started_at": submission.started_at,
+        "ended_at": submission.ended_at, "submitted_at": now, "updated_at": now,
+        "answers": submission.answers, "latitude": submission.latitude,
+        "longitude": submission.longitude, "position_accuracy": submission.position_accuracy,
+        "position_status": submission.position_status, "content_hash": content_hash,
+        **fields,
+    }.items():
+        setattr(visit, name, value)
+    if was == "returned":
+        visit.revision += 1  # a resubmission under the same uuid
+    facts = FlagInputs(
+        channel=location.channel, started_at=submission.started_at,
+        ended_at=submission.ended_at, window_start=assignment.window_start,
+        window_end=assignment.window_end,
+        location_position=(location.latitude, location.longitude),
+        visit_position=(submission.latitude, submission.longitude),
+        photo_seen_elsewhere=_photo_seen_elsewhere(session, submission.uuid,
+                                                   list(photos.values())))
+    visit.quality_flags = quality_flags(facts, min_minutes=settings["MIN_VISIT_MINUTES"],
+                                        max_distance_m=settings["MAX_CHECKIN_DISTANCE_M"])
+    try:
+        # The row is added inside the savepoint: begin_nested() flushes what is pending
+        # before it starts, and a failed insert must only undo the savepoint.
+        with session.begin_nested():
+            session.add(visit)
+            session.flush()
+    except IntegrityError:
+        # Another request stored this uuid (or another visit of the assignment) first.
+        if visit in session:
+            session.expunge(visit)
+        raced = session.exec(select(Visit).where(Visit.uuid == submission.uuid)).first()
+        if raced is None:
+            raise Conflict("this assignment already has another visit") from None
+        return _replay(raced, user, content_hash), False
+    session.add(ReviewEvent(visit_id=visit.id, actor_id=user.id, action="submitted",
+                            after={"revision": visit.revision, "cx": visit.cx},
+                            created_at=now))
+    session.flush()
+    return visit, was in (None, "draft")
+
+
+def locked_visit(session: Session, visit_uuid: uuid_module.UUID) -> Visit | None:
+    """The visit with this uuid, locked for this transaction (PostgreSQL: FOR UPDATE;
+    SQLite: the write lock taken by BEGIN IMMEDIATE)."""
+    return session.exec(select(Visit).where(Visit.uuid == visit_uuid).with_for_update()).first()
+
+
+
+def _replay(visit: Visit, user: User, content_hash: str) -> Visit:
+    if visit.shopper_id != user.id:
+        raise NotFound(f"visit {visit.uuid}")
+    if visit.content_hash != content_hash:
+        raise Conflict("a visit with this uuid was already sent with other answers")
+    return visit
