@@ -61,9 +61,10 @@ def local_time(moment: datetime | None, zone: tzinfo) -> str:
         return ""
     locale = get_locale()
     local = moment.astimezone(zone)
-    return (locale.datetime_formats["medium"]
+    text = (locale.datetime_formats["medium"]
             .replace("{1}", babel_format_date(local.date(), "medium", locale=locale))
             .replace("{0}", babel_format_time(local, "short", tzinfo=zone, locale=locale)))
+    return text.replace("\u202f", " ")  # CLDR's narrow space before AM: as the script
 
 
 def language_names():

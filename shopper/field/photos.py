@@ -1,7 +1,10 @@
 """Photos of receipts and shelves: verified, re-encoded without metadata, stored once.
 
-An upload is accepted only when Pillow opens it as a JPEG, PNG or WebP image within a
-pixel limit. It is re-encoded from its pixels, so nothing of the original file but the
+Only a shopper uploads, and only for a visit of theirs or one the server does not know
+yet: a phone sends a visit's photos before the visit itself. An upload is accepted only
+when Pillow opens it as a JPEG (multi-picture JPEGs included), PNG or WebP image within
+a pixel limit, and when its header shows that decoding and shrinking it fit the memory
+budget. It is re-encoded from its pixels, so nothing of the original file but the
 picture survives: no EXIF, no GPS position leaking into reports, no trailing payload.
 Files get generated names under UPLOAD_DIR (outside `static/`) and are served only
 through a permission-checked view.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import uuid as uuid_module
 import warnings
 from collections.abc import Callable
@@ -21,12 +25,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..exceptions import Conflict, InvalidInput, NotFound, TooLarge
-from ..models import Photo, User
+from ..models import Photo, User, Visit
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
            "WEBP": ("image/webp", "webp")}
+#: Pillow's name for multi-picture JPEGs, which many phones write (a second picture:
+#: a preview, a depth map): the first picture is the photo, stored as a JPEG.
+SAME_AS = {"MPO": "JPEG"}
 #: The longest edge kept on the server; phones send 1600 px already.
 MAX_EDGE = 2400
+#: Bytes of pixel buffers that decoding and shrinking one photo may hold at once: with
+#: the upload's own bytes (at most PHOTO_MAX_BYTES) and the request around them, a
+#: worker grows by at most 150 MB (bench/uploads.py, docs/PERFORMANCE.md). JPEGs are
+#: decoded at a reduced scale: every 4:3, 3:2 or 16:9 one within the pixel limit fits.
+#: A PNG or WebP costs its full size: past about 18 Mpx (an RGB PNG, 4:3), 9 Mpx (RGBA)
+#: or 7 Mpx (WebP) it is refused as having too many pixels.
+DECODE_BUDGET = 125_000_000
+#: Bytes Pillow keeps per pixel, by mode; every other mode takes 4.
+PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 
 
 def store_photo(*, session: Session, user: User, photo_uuid: uuid_module.UUID,
@@ -35,11 +51,14 @@ def store_photo(*, session: Session, user: User, photo_uuid: uuid_module.UUID,
                 on_rollback: Callable[[Callable[[], None]], None]) -> tuple[Photo, bool]:
     """Store one photo; returns it and whether it is new.
 
-    The same `photo_uuid` with the same bytes is a retry (`False`); with other bytes,
-    or for another visit, a Conflict. Raises TooLarge, InvalidInput("file", ...).
-    `on_rollback` receives a clean-up that removes the written file should the
-    transaction not commit.
+    Raises NotFound, before anything is written, unless `user` is a shopper and
+    `visit_uuid` is a visit of theirs or not stored yet. The same `photo_uuid` with the
+    same bytes is a retry (`False`), also when it raced with its twin; with other bytes,
+    or for another visit, a Conflict. Raises TooLarge, InvalidInput("file", ...) (code
+    "too_many_pixels" past `max_pixels` or the memory budget). `on_rollback` receives a
+    clean-up that removes the written file should the transaction not commit.
     """
+    _check_uploader(session, user, visit_uuid)
     if len(data) > max_bytes:
         raise TooLarge()
     digest = hashlib.sha256(data).hexdigest()
@@ -66,10 +85,24 @@ def store_photo(*, session: Session, user: User, photo_uuid: uuid_module.UUID,
             session.flush()
     except IntegrityError:  # the same uuid arrived twice at once: the first one won
         path.unlink(missing_ok=True)
-        session.expunge(photo)
-        raced = session.exec(select(Photo).where(Photo.uuid == photo_uuid)).one()
+        # Rolling the savepoint back has already expunged the pending photo (as with
+        # visits in submissions.py); expunging it again would raise.
+        if photo in session:
+            session.expunge(photo)
+        raced = session.exec(select(Photo).where(Photo.uuid == photo_uuid)).first()
+        if raced is None:
+            raise
         return _replay(raced, user, digest, visit_uuid), False
     return photo, True
+
+
+def _check_uploader(session: Session, user: User, visit_uuid: uuid_module.UUID) -> None:
+    """Photos come from shoppers, for their own visits or visits still on the phone."""
+    if user.role != "shopper":
+        raise NotFound(f"visit {visit_uuid}")
+    shopper_id = session.exec(select(Visit.shopper_id).where(Visit.uuid == visit_uuid)).first()
+    if shopper_id is not None and shopper_id != user.id:
+        raise NotFound(f"visit {visit_uuid}")
 
 
 def _replay(photo: Photo, user: User, digest: str, visit_uuid: uuid_module.UUID) -> Photo:
@@ -81,43 +114,151 @@ def _replay(photo: Photo, user: User, digest: str, visit_uuid: uuid_module.UUID)
 
 
 def _verified_image(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
+    """The picture, loaded once its header showed it within `max_pixels` and the budget;
+    a JPEG decoded at the smallest scale that still covers MAX_EDGE."""
     invalid = InvalidInput("file", "not a JPEG, PNG or WebP image")
+    too_many = InvalidInput("file", "the image has too many pixels", code="too_many_pixels")
     with warnings.catch_warnings():
         # A decompression bomb must be refused, not merely warned about.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data)) as probe:
-                kind = probe.format
-                if kind not in FORMATS:
-                    raise invalid
-                if probe.width * probe.height > max_pixels:
-                    raise InvalidInput("file", "the image has too many pixels")
-                probe.verify()
-            picture = Image.open(io.BytesIO(data))
+            # Pillow's JPEG opener also opens multi-picture JPEGs (format "MPO").
+            picture = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            kind = SAME_AS.get(picture.format, picture.format)
+            if kind not in FORMATS:
+                raise invalid
+            if picture.width * picture.height > max_pixels:
+                raise too_many
+            full_size = picture.size
+            if kind == "JPEG":
+                picture.draft(None, _fitted(full_size))
+            if _peak_bytes(picture, kind, full_size, data) > DECODE_BUDGET:
+                raise too_many
             picture.load()
         except InvalidInput:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise InvalidInput("file", "the image has too many pixels") from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise too_many from None
+        except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError):
             raise invalid from None
     return picture, kind
 
 
 def _reencode(picture: Image.Image, kind: str) -> tuple[bytes, int, int]:
-    """The picture's pixels only, upright and at most MAX_EDGE on its longest side."""
-    picture = ImageOps.exif_transpose(picture)
-    if max(picture.size) > MAX_EDGE:
-        picture.thumbnail((MAX_EDGE, MAX_EDGE))
+    """The picture's pixels only, upright and at most MAX_EDGE on its longest side.
+
+    Shrunk first and in place, so that turning and converting work on the small picture
+    and no full-size copy is ever made (`_peak_bytes` counts what shrinking takes).
+    """
+    picture.thumbnail((MAX_EDGE, MAX_EDGE))
+    ImageOps.exif_transpose(picture, in_place=True)
     output = io.BytesIO()
     if kind == "JPEG":
-        picture.convert("RGB").save(output, "JPEG", quality=88, optimize=True)
+        _in_mode(picture, "RGB").save(output, "JPEG", quality=88, optimize=True)
     elif kind == "PNG":
+        if picture.mode.startswith("I;16"):
+            # convert() would clip 16-bit tones (0-65535) to white; scale them to 8 bits.
+            picture = picture.point(lambda value: value / 256).convert("L")
         mode = "RGBA" if picture.mode in ("RGBA", "LA", "P") else "RGB"
-        picture.convert(mode).save(output, "PNG", optimize=True)
+        # zlib level 3: level 9 (optimize) took 3 s on a photo-like 2400 x 1800 picture,
+        # for a file 17% smaller.
+        _in_mode(picture, mode).save(output, "PNG", compress_level=3)
     else:
         picture.save(output, "WEBP", quality=85)
     return output.getvalue(), picture.width, picture.height
+
+
+def _in_mode(picture: Image.Image, mode: str) -> Image.Image:
+    return picture if picture.mode == mode else picture.convert(mode)
+
+
+def _fitted(size: tuple[int, int]) -> tuple[int, int]:
+    """`size` shrunk to fit MAX_EDGE x MAX_EDGE, keeping its proportions."""
+    if max(size) <= MAX_EDGE:
+        return size
+    scale = MAX_EDGE / max(size)
+    return max(round(size[0] * scale), 1), max(round(size[1] * scale), 1)
+
+
+def _peak_bytes(picture: Image.Image, kind: str, full_size: tuple[int, int],
+                data: bytes) -> int:
+    """Bytes of pixel buffers held at once while `picture` (opened, drafted, not yet
+    loaded) is decoded and then shrunk by `_reencode`: the image itself, what stays
+    beside it, and the larger of what decoding and shrinking add."""
+    pixel = PIXEL_BYTES.get(picture.mode, 4)
+    image = picture.width * picture.height * pixel
+    decoding = kept = 0
+    if kind == "JPEG":
+        decoding = _coefficient_bytes(picture, full_size, data)
+    elif kind == "WEBP":
+        # libwebp's animation decoder (Pillow's only one) keeps two canvases of the
+        # picture's size until the file is closed; Pillow copies one into a bytes object,
+        # then into the image.
+        kept = 2 * image
+        decoding = kept + image
+    return image + max(decoding, kept + _shrinking_bytes(picture.mode, picture.size, pixel))
+
+
+def _shrinking_bytes(mode: str, size: tuple[int, int], pixel: int) -> int:
+    """What Image.thumbnail allocates beside the image, the way Image.resize works:
+    nearest neighbour for "1" and "P", straight into the result; otherwise, for LA and
+    RGBA, a premultiplied copy first; a reduce() by whole factors while that leaves at
+    least twice the target; then a horizontal pass (new width x old height) and the
+    result. (Converting a premultiplied result back happens once the copy is freed.)"""
+    target = _fitted(size)
+    if target == size:
+        return 0
+    result = target[0] * target[1] * pixel
+    if mode in ("1", "P"):
+        return result
+    width, height = size
+    factor_x = max(int(width / target[0] / 2), 1)
+    factor_y = max(int(height / target[1] / 2), 1)
+    copy = width * height * pixel if mode in ("LA", "RGBA") else 0
+    reduced_height = math.ceil(height / factor_y)
+    reduced = (math.ceil(width / factor_x) * reduced_height * pixel
+               if factor_x > 1 or factor_y > 1 else 0)
+    horizontal = target[0] * reduced_height * pixel
+    return copy + reduced + horizontal + result
+
+
+def _coefficient_bytes(picture: Image.Image, full_size: tuple[int, int], data: bytes) -> int:
+    """libjpeg keeps every DCT coefficient of the whole image, at full size whatever the
+    scale (2 bytes each, 64 per 8 x 8 block of each component), when the picture comes
+    in several scans: progressive JPEGs, and those whose first scan lacks a component."""
+    if not picture.info.get("progressive") and _first_scan_components(data) >= picture.layers:
+        return 0
+    components = picture.layer  # (id, horizontal sampling, vertical sampling, table)
+    most_across = max(c[1] for c in components)
+    most_down = max(c[2] for c in components)
+    total = 0
+    for _id, across, down, _table in components:
+        blocks_across = math.ceil(math.ceil(full_size[0] * across / most_across) / 8)
+        blocks_down = math.ceil(math.ceil(full_size[1] * down / most_down) / 8)
+        # libjpeg rounds each up to a whole number of the component's sampling factor.
+        total += (math.ceil(blocks_across / across) * across
+                  * math.ceil(blocks_down / down) * down * 64 * 2)
+    return total
+
+
+def _first_scan_components(data: bytes) -> int:
+    """How many components the first start-of-scan segment of a JPEG names (0 if none
+    is found): the marker segments before it all carry their length."""
+    position = 2  # after the start-of-image marker
+    while position + 4 < len(data):
+        if data[position] != 0xFF:
+            position += 1  # stray bytes between segments, which Pillow skips too
+            continue
+        marker = data[position + 1]
+        if marker in (0x00, 0xFF):  # fill bytes
+            position += 1
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a segment
+            position += 2
+        elif marker == 0xDA:
+            return data[position + 4]
+        else:
+            position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+    return 0
 
 
 def photo_file(photo: Photo, upload_dir: str) -> Path:

@@ -25,6 +25,7 @@ from ..exceptions import InvalidInput, InvalidVisit, TooLarge
 from ..models import Photo, utcnow
 from ..periods import location_zone
 from ..problems import describe, problem
+from ..scoring import visible_questions
 from ..templating import local_time
 from ..times import parse_instant
 from .assignments import visit_context
@@ -150,7 +151,8 @@ def visit_form(assignment_id: int):
         form.visit_uuid.data = str(visit.uuid if visit else uuid_module.uuid4())
         form.started_at.data = ((visit.started_at if visit and visit.started_at else utcnow())
                                 .isoformat())
-        prefill(form, visit.answers if visit else {})
+        answers = visit.answers if visit else {}
+        prefill(form, answers)
     else:
         visit_uuid = context.visit.uuid if context.visit else _posted_uuid(form)
         form.visit_uuid.data = str(visit_uuid)  # one visit per assignment
@@ -204,6 +206,7 @@ def visit_form(assignment_id: int):
     return render_template(
         "field/visit_form.html", context=context, form=form, errors=errors,
         summary=_summary(form, errors, form_errors), locale=locale, zone=zone_info,
+        shown=visible_questions(context.questionnaire, answers, channel),
         zone_name=str(zone_info), opens_later=context.assignment.window_start > utcnow(),
         number_symbols=number_symbols(locale)), status
 

@@ -61,22 +61,20 @@ class PastVisitRow:
     location: str
     status: str
     started_at: datetime | None
-    submitted_at: datetime | None
     zone: tzinfo
     return_note: str | None
 
 
-def shopper_past_visits(*, session: Session, user: User, default_zone: str
+def shopper_past_visits(*, session: Session, user: User, default_zone: str, limit: int
                         ) -> list[PastVisitRow]:
     """The visits the shopper sent, returned ones first; no scores."""
     def row(past: PastVisit) -> PastVisitRow:
         return PastVisitRow(location=past.location.name, status=past.visit.status,
                             started_at=past.visit.started_at,
-                            submitted_at=past.visit.submitted_at,
                             zone=zone(past.timezone, default_zone),
                             return_note=past.return_note)
 
-    return [row(past) for past in past_visits(session=session, user=user)]
+    return [row(past) for past in past_visits(session=session, user=user, limit=limit)]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from . import services
 
 bp = Blueprint("main", __name__)
 
+#: How many of the visits a shopper sent their home page lists.
+PAST_VISITS = 30
+
 
 @bp.get("/healthz")
 def healthz():
@@ -56,8 +59,9 @@ def home_shopper():
     assignments = services.shopper_assignments(session=get_session(), user=g.user,
                                                now=utcnow(), default_zone=default_zone)
     past = services.shopper_past_visits(session=get_session(), user=g.user,
-                                        default_zone=default_zone)
-    return render_template("main/shopper.html", assignments=assignments, past=past)
+                                        default_zone=default_zone, limit=PAST_VISITS)
+    return render_template("main/shopper.html", assignments=assignments, past=past,
+                           past_limit=PAST_VISITS)
 
 
 @bp.get("/manager")

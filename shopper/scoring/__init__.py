@@ -42,7 +42,7 @@ from .questionnaire import (
     to_document,
 )
 from .stats import t_quantile_975
-from .visit import AnswerExplanation, InvalidAnswers, VisitScores, score_visit
+from .visit import AnswerExplanation, InvalidAnswers, VisitScores, score_visit, visible_questions
 
 __all__ = [
     "CHANNELS",
@@ -75,6 +75,7 @@ __all__ = [
     "summary_document",
     "t_quantile_975",
     "to_document",
+    "visible_questions",
     "visit_scores_document",
     "visit_scores_from_document",
 ]

@@ -357,3 +357,27 @@ def _explanation(questionnaire: Questionnaire, trace: list[tuple]) -> tuple:
             possible=weight if counted else 0.0, critical_failure=failed,
         ))
     return tuple(entries)
+
+
+def visible_questions(questionnaire: Questionnaire, answers: Mapping[str, Any],
+                      channel: str) -> frozenset[str]:
+    """The ids of the questions a visit on `channel` with these (possibly unfinished,
+    unvalidated) answers shows, per section 2: the section applies to the channel and
+    the show_if holds on a visible question's answer. The form's script applies the
+    same rule as the shopper answers (static/js/visit-form.js applyVisibility)."""
+    visible: set[str] = set()
+    for section in questionnaire.sections:
+        if channel not in questionnaire.section_channels(section):
+            continue
+        for question in section.questions:
+            rule = question.show_if
+            if rule is not None:
+                if rule.question not in visible:
+                    continue
+                answer = answers.get(rule.question)
+                if type(answer) is bool:  # yes_no answers may be JSON booleans
+                    answer = "yes" if answer else "no"
+                if answer is None or str(answer) not in {str(v) for v in rule.values}:
+                    continue
+            visible.add(question.id)
+    return frozenset(visible)

@@ -11,7 +11,7 @@ export function timeText(iso, timeZone) {
   try {
     return new Intl.DateTimeFormat(document.documentElement.lang,
       { dateStyle: "medium", timeStyle: "short", timeZone: timeZone || "UTC" })
-      .format(new Date(iso));
+      .format(new Date(iso)).replace(/\u202f/g, " ");  // as the server
   } catch (error) {
     return iso;
   }

@@ -213,6 +213,8 @@ def test_browser_session_needs_the_csrf_header(world, client, auth):
     token = csrf_token(client.get("/shopper").text)
     response = client.post("/api/v1/visits", json=body, headers={"X-CSRFToken": token})
     assert response.status_code == 201
+    assert (response.get_json()["uuid"], response.get_json()["status"]) == (
+        body["uuid"], "submitted")
 
 
 def test_a_fresh_csrf_token_can_be_fetched(world, client, auth):
@@ -223,6 +225,7 @@ def test_a_fresh_csrf_token_can_be_fetched(world, client, auth):
     created = client.post("/api/v1/visits", json=body,
                           headers={"X-CSRFToken": response.get_json()["token"]})
     assert created.status_code == 201
+    assert created.get_json()["uuid"] == body["uuid"]
 
 
 def test_twenty_identical_posts_at_once_store_one_visit(world, app):
@@ -470,3 +473,37 @@ def test_location_scorecard_is_the_engines_aggregate_of_approved_visits(world, c
                       headers=bearer(south)).status_code == 404
     assert client.get(f"/api/v1/locations/{world['store'].id}/scorecard?from=soon",
                       headers=bearer(manager)).status_code == 422
+
+
+def test_dates_are_the_calendar_days_of_each_programmes_time_zone(session, client):
+    from datetime import UTC, datetime
+
+    tokyo_client = make_client(session, "Tokyo Stores")
+    tokyo_client.timezone = "Asia/Tokyo"
+    tokyo = make_location(session, make_region(session, tokyo_client, "Kanto"))
+    london = make_location(session, make_region(session, make_client(session, "UK"), "South"))
+    questionnaire = make_questionnaire(session)
+    shopper = make_user(session, "shopper")
+    # 16:00 UTC on 1 July is 01:00 on 2 July in Tokyo, and still 1 July in London (UTC).
+    started = datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
+    in_tokyo = make_visit(session, shopper, tokyo, questionnaire, started_at=started)
+    in_london = make_visit(session, shopper, london, questionnaire, started_at=started)
+    token = issue_api_token(session=session, user=make_user(session, "admin"))
+    session.commit()
+
+    def listed(query: str) -> set:
+        response = client.get(f"/api/v1/visits?{query}", headers=bearer(token))
+        assert response.status_code == 200
+        return {item["uuid"] for item in response.get_json()["items"]}
+
+    assert listed("from=2026-07-02&to=2026-07-02") == {str(in_tokyo.uuid)}
+    assert listed("from=2026-07-01&to=2026-07-01") == {str(in_london.uuid)}
+    assert listed("to=2026-07-01") == {str(in_london.uuid)}
+    assert listed("from=2026-07-01") == {str(in_tokyo.uuid), str(in_london.uuid)}
+    assert listed("from=2026-07-03&to=2026-07-01") == set()
+    card = client.get(f"/api/v1/locations/{tokyo.id}/scorecard?from=2026-07-02&to=2026-07-02",
+                      headers=bearer(token)).get_json()
+    assert card["visits"] == 1
+    card = client.get(f"/api/v1/locations/{tokyo.id}/scorecard?from=2026-07-01&to=2026-07-01",
+                      headers=bearer(token)).get_json()
+    assert card["visits"] == 0

@@ -47,7 +47,8 @@ def test_each_role_lands_on_its_home_page(users, auth, client, role, home):
 
 
 def test_email_is_not_case_sensitive(users, auth):
-    assert auth.login("  Manager@Example.COM ", PASSWORD).status_code == 302
+    response = auth.login("  Manager@Example.COM ", PASSWORD)
+    assert (response.status_code, response.headers["Location"]) == (302, "/manager")
 
 
 @pytest.mark.parametrize(("email", "password"), [

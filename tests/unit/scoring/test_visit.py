@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shopper.files import read_document
-from shopper.scoring import InvalidAnswers, parse_questionnaire, score_visit
+from shopper.scoring import InvalidAnswers, parse_questionnaire, score_visit, visible_questions
 from tests.factories import (
     SPEC_EXAMPLES,
     choice,
@@ -359,3 +359,36 @@ def test_inputs_are_not_changed():
     answers = {"a": True, "b": "no"}
     score_visit(questionnaire, answers, explain=True)
     assert answers == {"a": True, "b": "no"}
+
+
+# --- visibility of an unfinished visit (what the form shows first) ---------------------
+
+VISIBILITY = parse_questionnaire({
+    "id": "vis", "title": "Visibility", "channels": ["in_store", "online"],
+    "sections": [
+        {"id": "store", "title": "Store", "channels": ["in_store"], "questions": [
+            {"id": "problem", "text": "Problem?", "type": "yes_no", "allow_na": True},
+            {"id": "solved", "text": "Solved?", "type": "yes_no",
+             "show_if": {"question": "problem", "equals": "yes"}},
+            {"id": "how", "text": "How?", "type": "text", "weight": 0,
+             "show_if": {"question": "solved", "equals": "yes"}},
+            {"id": "mood", "text": "Mood", "type": "scale",
+             "show_if": {"question": "problem", "in": ["no", "na"]}},
+        ]},
+        {"id": "web", "title": "Web", "channels": ["online"], "questions": [
+            {"id": "site", "text": "Site?", "type": "yes_no"}]},
+    ]})
+
+
+@pytest.mark.parametrize(("answers", "channel", "expected"), [
+    ({}, "in_store", {"problem"}),
+    ({"problem": "yes"}, "in_store", {"problem", "solved"}),
+    ({"problem": True, "solved": True}, "in_store", {"problem", "solved", "how"}),
+    ({"problem": "no", "solved": "yes"}, "in_store", {"problem", "mood"}),  # chain broken
+    ({"problem": "maybe"}, "in_store", {"problem"}),  # unfinished and unvalidated
+    ({"problem": "na"}, "in_store", {"problem", "mood"}),
+    ({}, "online", {"site"}),
+    ({"problem": "yes"}, "phone", set()),
+])
+def test_visible_questions_of_an_unfinished_visit(answers, channel, expected):
+    assert visible_questions(VISIBILITY, answers, channel) == expected
