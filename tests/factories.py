@@ -160,3 +160,34 @@ def make_visit(session, shopper, location, questionnaire=None, answers=None,
     session.add(visit)
     session.flush()
     return visit
+
+
+def field_world(session, *, web: bool = False) -> dict[str, Any]:
+    """The programme most field tests start from: client Acme with regions North and
+    South; store N1 in North (in Leeds) and S1 in South; the retail
+    questionnaire; shoppers Sam (assigned to N1) and Kim (assigned to S1); a manager of
+    each region, an admin and a client viewer. `web` adds Acme's web shop W1 in North
+    with an assignment for Sam. Flushed, not committed."""
+    acme = make_client(session, "Acme")
+    north, south = make_region(session, acme, "North"), make_region(session, acme, "South")
+    store = make_location(session, north, "N1", latitude=53.7984, longitude=-1.5418)
+    other_store = make_location(session, south, "S1")
+    questionnaire = make_questionnaire(session)
+    sam = make_user(session, "shopper", email="sam@example.com")
+    kim = make_user(session, "shopper", email="kim@example.com")
+    world = {
+        "acme": acme, "north": north, "south": south, "store": store,
+        "other_store": other_store, "questionnaire": questionnaire, "sam": sam, "kim": kim,
+        "assignment": make_assignment(session, sam, store, questionnaire),
+        "kim_assignment": make_assignment(session, kim, other_store, questionnaire),
+        "north_manager": make_user(session, "manager", email="mia@example.com",
+                                   regions=[north]),
+        "south_manager": make_user(session, "manager", email="sol@example.com",
+                                   regions=[south]),
+        "admin": make_user(session, "admin", email="ada@example.com"),
+        "viewer": make_user(session, "client", email="cal@example.com", client=acme),
+    }
+    if web:
+        world["web"] = make_location(session, north, "W1", channel="online", name="Web shop")
+        world["web_assignment"] = make_assignment(session, sam, world["web"], questionnaire)
+    return world

@@ -18,6 +18,7 @@ from tests.conftest import csrf_token
 from tests.factories import (
     PASSWORD,
     RETAIL_ANSWERS,
+    field_world,
     make_assignment,
     make_client,
     make_location,
@@ -30,28 +31,11 @@ from tests.factories import (
 
 @pytest.fixture
 def world(session):
-    client = make_client(session)
-    north, south = make_region(session, client, "North"), make_region(session, client, "South")
-    store = make_location(session, north, "N1", latitude=53.7984, longitude=-1.5418)
-    other_store = make_location(session, south, "S1")
-    questionnaire = make_questionnaire(session)
-    sam = make_user(session, "shopper", email="sam@example.com")
-    kim = make_user(session, "shopper", email="kim@example.com")
-    objects = {
-        "store": store, "questionnaire": questionnaire, "sam": sam, "kim": kim,
-        "assignment": make_assignment(session, sam, store, questionnaire),
-        "kim_assignment": make_assignment(session, kim, other_store, questionnaire),
-        "north_manager": make_user(session, "manager", email="mia@example.com",
-                                   regions=[north]),
-        "south_manager": make_user(session, "manager", email="sol@example.com",
-                                   regions=[south]),
-        "admin": make_user(session, "admin", email="ada@example.com"),
-        "viewer": make_user(session, "client", email="cal@example.com", client=client),
-    }
-    objects["token"] = issue_api_token(session=session, user=sam)
-    objects["kim_token"] = issue_api_token(session=session, user=kim)
+    world = field_world(session)
+    world["token"] = issue_api_token(session=session, user=world["sam"])
+    world["kim_token"] = issue_api_token(session=session, user=world["kim"])
     session.commit()
-    return objects
+    return world
 
 
 def bearer(token: str) -> dict[str, str]:

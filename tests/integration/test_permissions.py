@@ -9,10 +9,9 @@ from shopper.auth.permissions import can_see, get_visible, location_scope, visit
 from shopper.exceptions import NotFound
 from shopper.models import Location, Visit
 from tests.factories import (
-    make_assignment,
+    field_world,
     make_client,
     make_location,
-    make_questionnaire,
     make_region,
     make_user,
     make_visit,
@@ -21,23 +20,16 @@ from tests.factories import (
 
 @pytest.fixture
 def world(session):
-    acme, other = make_client(session, "Acme"), make_client(session, "Other Co")
-    north, south = make_region(session, acme, "North"), make_region(session, acme, "South")
+    objects = field_world(session)
+    other = make_client(session, "Other Co")
     east = make_region(session, other, "East")
-    objects = {"acme": acme, "other": other, "north": north, "south": south, "east": east}
-    objects["north_store"] = make_location(session, north, "N1")
-    objects["south_store"] = make_location(session, south, "S1")
+    objects |= {"other": other, "east": east, "north_store": objects["store"],
+                "south_store": objects["other_store"], "alice": objects["sam"],
+                "bob": make_user(session, "shopper"), "acme_viewer": objects["viewer"],
+                "alice_assignment": objects["assignment"]}
     objects["east_store"] = make_location(session, east, "E1")
-    questionnaire = make_questionnaire(session)
-    objects["questionnaire"] = questionnaire
-    objects["admin"] = make_user(session, "admin")
-    objects["north_manager"] = make_user(session, "manager", regions=[north])
-    objects["alice"] = make_user(session, "shopper")
-    objects["bob"] = make_user(session, "shopper")
-    objects["acme_viewer"] = make_user(session, "client", client=acme)
     objects["other_viewer"] = make_user(session, "client", client=other)
-    objects["alice_assignment"] = make_assignment(session, objects["alice"],
-                                                  objects["north_store"], questionnaire)
+    questionnaire = objects["questionnaire"]
     objects["alice_visit"] = make_visit(session, objects["alice"], objects["north_store"],
                                         questionnaire, status="approved")
     objects["bob_visit"] = make_visit(session, objects["bob"], objects["south_store"],

@@ -16,32 +16,19 @@ from tests.conftest import csrf_token
 from tests.factories import (
     PASSWORD,
     RETAIL_ANSWERS,
-    make_assignment,
-    make_location,
-    make_questionnaire,
-    make_region,
-    make_user,
+    field_world,
     make_visit,
 )
 
 
 @pytest.fixture
 def world(session):
-    region = make_region(session)
-    store = make_location(session, region, "N1", name="Leeds", latitude=53.8, longitude=-1.5)
-    web = make_location(session, region, "W1", channel="online", name="Web shop")
-    questionnaire = make_questionnaire(session)
-    sam = make_user(session, "shopper", email="sam@example.com", locale="en")
-    objects = {
-        "sam": sam, "store": store, "questionnaire": questionnaire,
-        "assignment": make_assignment(session, sam, store, questionnaire,
-                                      scenario="Ask about <gift> returns"),
-        "web_assignment": make_assignment(session, sam, web, questionnaire),
-        "kim": make_user(session, "shopper", email="kim@example.com"),
-        "manager": make_user(session, "manager", email="mia@example.com", regions=[region]),
-    }
+    world = field_world(session, web=True)
+    world["assignment"].scenario = "Ask about <gift> returns"
+    world["store"].name, world["sam"].locale = "Leeds", "en"
+    world["manager"] = world["north_manager"]
     session.commit()
-    return objects
+    return world
 
 
 def form_fields(answers: dict) -> dict:
