@@ -132,6 +132,11 @@ def test_show_if_hides_questions_and_drops_their_answers(shopper_phone, live_ser
 def test_required_questions_are_named_before_sending(shopper_phone, live_server, app):
     page = shopper_phone
     open_first_visit(page, live_server)
+    # Every question card has its padding, the free-text one too (its type's class once
+    # collided with the question title's).
+    paddings = page.eval_on_selector_all(
+        "[data-question]", "cards => cards.map(c => getComputedStyle(c).paddingLeft)")
+    assert paddings and set(paddings) == {paddings[0]} and paddings[0] != "0px"
     page.click("button[value=send]")
     page.wait_for_selector("#error-summary:not([hidden])")
     shown = page.locator(".question .error-message:not([hidden])")

@@ -88,3 +88,16 @@ def test_environment_settings_are_read(monkeypatch, tmp_path):
     assert settings["SMTP_PORT"] == 587 and settings["SMTP_TLS"] is True
     assert settings["DATABASE_URL"] == "postgresql://db/shopper"
     assert settings["UPLOAD_DIR"] == "/srv/uploads"
+
+
+def test_importing_the_app_does_no_heavy_work():
+    """A job imports services without building the app or hashing a password."""
+    import subprocess
+    import sys
+
+    probe = ("import shopper.auth.services as s, shopper.field.submissions, shopper.cli;"
+             "import flask; print(s._dummy_hash.cache_info().currsize,"
+             " 'shopper.field.views' in __import__('sys').modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["0", "False"]
