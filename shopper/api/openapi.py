@@ -124,9 +124,15 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {"type": "object", "properties": {"error": {"type": "string"},
                                                            "message": {"type": "string"}}},
                 "Invalid": {"type": "object", "properties": {
+                    "error": {"type": "string", "enum": ["invalid"]},
                     "messages": {"type": "array", "items": {"type": "string"}},
                     "errors": {"type": "array", "items": {"type": "object", "properties": {
-                        "question": {"type": "string"}, "message": {"type": "string"}}}}}},
+                        "question": {"type": "string",
+                                     "description": "the question id, or the field"},
+                        "code": {"type": "string", "description":
+                                 "stable: required, out_of_range, not_a_number, ..."},
+                        "message": {"type": "string",
+                                    "description": "in the caller's language"}}}}}},
                 "Submission": {"type": "object", "required": [
                     "uuid", "assignment_id", "channel", "started_at", "ended_at", "answers"],
                     "properties": {

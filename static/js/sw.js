@@ -5,7 +5,8 @@
 // first and kept for when there is none. Nothing else is cached, and nothing sent is
 // ever answered from the cache: submissions go through the page's outbox.
 
-const VERSION = "shopper-v1";
+// Raised whenever the shell changes, so that a new page never runs with an old script.
+const VERSION = "shopper-v2";
 const SHELL = `${VERSION}-shell`;
 const PAGES = `${VERSION}-pages`;
 const SHELL_URLS = [
@@ -14,6 +15,7 @@ const SHELL_URLS = [
   "/static/js/store.js",
   "/static/js/sync.js",
   "/static/js/text.js",
+  "/static/js/numbers.js",
   "/static/js/visit-form.js",
   "/static/js/shopper.js",
   "/static/img/icon.svg",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -229,3 +230,14 @@ def test_the_app_is_installable(client):
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert worker.headers["Service-Worker-Allowed"] == "/"
     assert "keep-pages" in worker.get_data(as_text=True)
+
+
+def test_the_service_worker_keeps_every_script_the_pages_import(client):
+    """Offline, a page whose script imports a module the worker did not keep would not
+    run at all."""
+    static = Path(__file__).resolve().parents[2] / "static" / "js"
+    worker = client.get("/sw.js", buffered=True).get_data(as_text=True)
+    kept = set(re.findall(r'"(/static/js/[\w-]+\.js)"', worker))
+    imported = {f"/static/js/{name}" for script in static.glob("*.js")
+                for name in re.findall(r'from "\./([\w-]+\.js)"', script.read_text())}
+    assert imported and imported <= kept
