@@ -153,7 +153,9 @@ def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0) -> 
 def _load_base(*, session: Session, questionnaire_row: Questionnaire,
                questionnaire: ParsedQuestionnaire, now: datetime,
                added: dict[str, int]) -> Client:
-    client = Client(name=CLIENT_NAME, contact_email="cx-team@demo-retail.example")
+    # British stores: their visits' days and times are London's.
+    client = Client(name=CLIENT_NAME, contact_email="cx-team@demo-retail.example",
+                    timezone="Europe/London")
     session.add(client)
     session.flush()
     added["clients"] = 1
