@@ -80,6 +80,8 @@ bench: install
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/demo_load.py
 	$(BIN)/python bench/form_page.py
+	$(BIN)/python bench/uploads.py
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

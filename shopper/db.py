@@ -113,6 +113,17 @@ def on_rollback(callback: Callable[[], None]) -> None:
     g.db_on_rollback.append(callback)
 
 
+def end_read() -> None:
+    """End the request's transaction when it has only read (nothing to commit): the next
+    query begins a new one. On SQLite a writing request's transactions hold the write
+    lock, so a request reads who its user is, ends that, and works on what it was sent
+    before it takes the lock again to write."""
+    session = g.get("db_session")
+    if session is not None and session.in_transaction() and not (
+            session.new or session.dirty or session.deleted):
+        session.commit()
+
+
 def commit() -> None:
     """Commit the request's session, then run what waited for the commit."""
     session = get_session()

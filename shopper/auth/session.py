@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..db import get_session
+from ..db import end_read, get_session
 from ..models import User
 from .services import user_for_token
 
@@ -20,20 +20,26 @@ def _session_marker(user: User) -> str:
 
 def load_user() -> None:
     """Set g.user from the bearer token (API scripts) or the session cookie."""
-    g.user = None
+    g.user = _user_of_request()
+    # The look-up only read: end its transaction, so that a writing request takes
+    # SQLite's write lock when it first writes (after checking what it was sent), not
+    # for the whole request. The user stays loaded (expire_on_commit=False).
+    end_read()
+
+
+def _user_of_request() -> User | None:
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
-        g.user = user_for_token(session=get_session(), token=authorization[7:].strip())
-        return
+        return user_for_token(session=get_session(), token=authorization[7:].strip())
     user_id = session.get("user_id")
     if user_id is None:
-        return
+        return None
     user = get_session().get(User, user_id)
     if (user is None or not user.active
             or not hmac.compare_digest(session.get("marker", ""), _session_marker(user))):
         session.clear()
-        return
-    g.user = user
+        return None
+    return user
 
 
 def log_in(user: User) -> None:

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -34,11 +34,11 @@ FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
 SAME_AS = {"MPO": "JPEG"}
 #: The longest edge kept on the server; phones send 1600 px already.
 MAX_EDGE = 2400
-#: Bytes of pixel buffers that decoding and shrinking one photo may hold at once: with
-#: the upload's own bytes (at most PHOTO_MAX_BYTES) and the request around them, a
+#: Bytes of pixels and metadata that decoding and shrinking one photo may hold at once:
+#: with the upload's own bytes (at most PHOTO_MAX_BYTES) and the request around them, a
 #: worker grows by at most 150 MB (bench/uploads.py, docs/PERFORMANCE.md). JPEGs are
 #: decoded at a reduced scale: every 4:3, 3:2 or 16:9 one within the pixel limit fits.
-#: A PNG or WebP costs its full size: past about 18 Mpx (an RGB PNG, 4:3), 9 Mpx (RGBA)
+#: A PNG or WebP costs its full size: past about 17 Mpx (an RGB PNG, 4:3), 9 Mpx (RGBA)
 #: or 7 Mpx (WebP) it is refused as having too many pixels.
 DECODE_BUDGET = 125_000_000
 #: Bytes Pillow keeps per pixel, by mode; every other mode takes 4.
@@ -58,17 +58,22 @@ def store_photo(*, session: Session, user: User, photo_uuid: uuid_module.UUID,
     "too_many_pixels" past `max_pixels` or the memory budget). `on_rollback` receives a
     clean-up that removes the written file should the transaction not commit.
     """
-    _check_uploader(session, user, visit_uuid)
+    if user.role != "shopper":
+        raise NotFound(f"visit {visit_uuid}")
     if len(data) > max_bytes:
         raise TooLarge()
     digest = hashlib.sha256(data).hexdigest()
-    existing = session.exec(select(Photo).where(Photo.uuid == photo_uuid)).first()
-    if existing is not None:
-        return _replay(existing, user, digest, visit_uuid), False
-
+    # The picture is verified and re-encoded before the first query: on SQLite a
+    # request's write transaction holds the database's lock from its first query, and
+    # decoding a photo takes up to a second.
     picture, kind = _verified_image(data, max_pixels)
     content_type, extension = FORMATS[kind]
     encoded, width, height = _reencode(picture, kind)
+
+    _check_uploader(session, user, visit_uuid)
+    existing = session.exec(select(Photo).where(Photo.uuid == photo_uuid)).first()
+    if existing is not None:
+        return _replay(existing, user, digest, visit_uuid), False
     directory = Path(upload_dir)
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{uuid_module.uuid4().hex}.{extension}"
@@ -98,8 +103,6 @@ def store_photo(*, session: Session, user: User, photo_uuid: uuid_module.UUID,
 
 def _check_uploader(session: Session, user: User, visit_uuid: uuid_module.UUID) -> None:
     """Photos come from shoppers, for their own visits or visits still on the phone."""
-    if user.role != "shopper":
-        raise NotFound(f"visit {visit_uuid}")
     shopper_id = session.exec(select(Visit.shopper_id).where(Visit.uuid == visit_uuid)).first()
     if shopper_id is not None and shopper_id != user.id:
         raise NotFound(f"visit {visit_uuid}")
@@ -182,9 +185,9 @@ def _fitted(size: tuple[int, int]) -> tuple[int, int]:
 
 def _peak_bytes(picture: Image.Image, kind: str, full_size: tuple[int, int],
                 data: bytes) -> int:
-    """Bytes of pixel buffers held at once while `picture` (opened, drafted, not yet
-    loaded) is decoded and then shrunk by `_reencode`: the image itself, what stays
-    beside it, and the larger of what decoding and shrinking add."""
+    """Bytes held at once while `picture` (opened, drafted, not yet loaded) is decoded
+    and then shrunk by `_reencode`: its metadata, the image itself, what stays beside
+    it, and the larger of what decoding and shrinking add."""
     pixel = PIXEL_BYTES.get(picture.mode, 4)
     image = picture.width * picture.height * pixel
     decoding = kept = 0
@@ -196,7 +199,30 @@ def _peak_bytes(picture: Image.Image, kind: str, full_size: tuple[int, int],
         # then into the image.
         kept = 2 * image
         decoding = kept + image
-    return image + max(decoding, kept + _shrinking_bytes(picture.mode, picture.size, pixel))
+    return (_metadata_bytes(picture, kind, data) + image
+            + max(decoding, kept + _shrinking_bytes(picture.mode, picture.size, pixel)))
+
+
+def _metadata_bytes(picture: Image.Image, kind: str, data: bytes) -> int:
+    """Metadata Pillow holds beside the pixels, all dropped on re-encoding: what it read
+    so far (EXIF, ICC profile, a JPEG's APP segments), and for a PNG every text chunk,
+    wherever it is, as much as a compressed one may inflate to."""
+    held = sum(len(value) for value in picture.info.values() if isinstance(value, bytes | str))
+    if kind == "JPEG":
+        held += sum(len(segment) for _marker, segment in picture.applist)
+    elif kind == "PNG":
+        text = 0
+        position = 8  # after the signature; a chunk is length, type, body, CRC
+        while position + 8 <= len(data):
+            length = int.from_bytes(data[position:position + 4], "big")
+            chunk_type = data[position + 4:position + 8]
+            if chunk_type == b"tEXt":
+                text += length
+            elif chunk_type in (b"zTXt", b"iTXt"):
+                text += max(length, PngImagePlugin.MAX_TEXT_CHUNK)
+            position += 12 + length
+        held += min(text, PngImagePlugin.MAX_TEXT_MEMORY)  # past it, Pillow refuses the file
+    return held
 
 
 def _shrinking_bytes(mode: str, size: tuple[int, int], pixel: int) -> int:
