@@ -22,6 +22,7 @@ APP_TEMPLATES = {
     "photo_missing": "photo {ref} is not uploaded yet",
     "photo_too_large": "the photo is too large",
     "photo_unreadable": "not a JPEG, PNG or WebP image",
+    "too_many_pixels": "the image has too many pixels",
     "wrong_channel": "must be {expected}, the channel of the location",
     "ends_before_start": "must not be before started_at",
     "not_a_time": "not an ISO 8601 date and time",
@@ -71,6 +72,8 @@ _WORDS: dict[str, Any] = {
     "photo_missing": _l("A photo did not arrive; add it again."),
     "photo_too_large": _l("This photo is too large."),
     "photo_unreadable": _l("This file is not a JPEG, PNG or WebP photo."),
+    "too_many_pixels": _l("This picture is too large to read: take the photo again or "
+                          "send a smaller one."),
     "wrong_channel": _l("This visit is not on the location's channel."),
     "ends_before_start": _l("The visit cannot end before it started."),
     "not_a_time": _l("This is not a date and time (ISO 8601, like 2026-11-22T10:15:00Z)."),

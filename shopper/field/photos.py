@@ -119,7 +119,7 @@ def _replay(photo: Photo, user: User, digest: str, visit_uuid: uuid_module.UUID)
 def _verified_image(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
     """The picture, loaded once its header showed it within `max_pixels` and the budget;
     a JPEG decoded at the smallest scale that still covers MAX_EDGE."""
-    invalid = InvalidInput("file", "not a JPEG, PNG or WebP image")
+    invalid = InvalidInput("file", "not a JPEG, PNG or WebP image", code="photo_unreadable")
     too_many = InvalidInput("file", "the image has too many pixels", code="too_many_pixels")
     with warnings.catch_warnings():
         # A decompression bomb must be refused, not merely warned about.

@@ -113,8 +113,8 @@ def _store_uploaded_photos(form, visit_uuid: uuid_module.UUID, errors: dict) -> 
                 stored += 1
             except TooLarge:
                 errors[question.id] = describe(problem(question.id, "photo_too_large"))
-            except InvalidInput:
-                errors[question.id] = describe(problem(question.id, "photo_unreadable"))
+            except InvalidInput as refused:  # photo_unreadable, too_many_pixels
+                errors[question.id] = describe(problem(question.id, refused.code))
         question.set_refs(form, refs)
         form[question.remove_name].data = []
     return stored

@@ -147,17 +147,24 @@ def bomb() -> bytes:
     return output.getvalue()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"%PDF-1.4 not an image", "file: not a JPEG, PNG or WebP image"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "file: not a JPEG, PNG or WebP image"),
-    (gif(), "file: not a JPEG, PNG or WebP image"),
-    (image_bytes()[:2000], "file: not a JPEG, PNG or WebP image"),
-    (bomb(), "file: the image has too many pixels"),
+UNREADABLE = "photo_unreadable"
+NOT_A_PHOTO = (UNREADABLE, "This file is not a JPEG, PNG or WebP photo.")
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"%PDF-1.4 not an image", NOT_A_PHOTO),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", NOT_A_PHOTO),
+    (gif(), NOT_A_PHOTO),
+    (image_bytes()[:2000], NOT_A_PHOTO),
+    (bomb(), ("too_many_pixels", "This picture is too large to read: take the photo again "
+                                 "or send a smaller one.")),
 ])
-def test_anything_but_a_jpeg_png_or_webp_is_422(world, client, app, data, message):
+def test_anything_but_a_jpeg_png_or_webp_is_422(world, client, app, data, problem):
     response = upload(client, world["token"], data)
     assert response.status_code == 422
-    assert response.get_json()["messages"] == [message]
+    code, message = problem
+    assert response.get_json()["errors"] == [
+        {"question": "file", "code": code, "message": message}]
     with Session(app.extensions["shopper.engine"]) as session:
         assert session.exec(select(Photo)).all() == []
 
@@ -350,9 +357,9 @@ def test_large_photos_within_the_budget_are_stored_shrunk(world, client, app, ma
                  id="jpeg-progressive-39mpx"),
     pytest.param(lambda: encoded("WEBP", (6324, 6324)), "too_many_pixels", id="webp-40mpx"),
     pytest.param(lambda: encoded("WEBP", (4000, 3000)), "too_many_pixels", id="webp-12mpx"),
-    pytest.param(lambda: cut(encoded("JPEG", (7200, 5400))), "invalid", id="jpeg-truncated"),
-    pytest.param(lambda: cut(encoded("PNG", (4000, 3000))), "invalid", id="png-truncated"),
-    pytest.param(lambda: cut(encoded("WEBP", (3000, 2250))), "invalid", id="webp-truncated"),
+    pytest.param(lambda: cut(encoded("JPEG", (7200, 5400))), UNREADABLE, id="jpeg-truncated"),
+    pytest.param(lambda: cut(encoded("PNG", (4000, 3000))), UNREADABLE, id="png-truncated"),
+    pytest.param(lambda: cut(encoded("WEBP", (3000, 2250))), UNREADABLE, id="webp-truncated"),
 ])
 def test_costly_photos_are_refused_before_they_are_decoded(world, client, app, make, code):
     response = upload(client, world["token"], make())
