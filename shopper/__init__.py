@@ -14,6 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Refuses to build a production app with the development SECRET_KEY.
     """
     from . import auth, cli, config, db, errors, i18n, questionnaires, security, templating
+    from .api import review as api_review  # noqa: F401  (routes on the API blueprint)
     from .api import views as api_views
     from .auth import views as auth_views
     from .field import views as field_views

@@ -49,10 +49,13 @@ DEFAULTS: dict[str, Any] = {
     # Quality flags of a submitted visit.
     "MIN_VISIT_MINUTES": 5,
     "MAX_CHECKIN_DISTANCE_M": 300,
+    # A returned visit may be resubmitted for this many days after its return, even
+    # once its assignment's window has closed.
+    "RESUBMIT_DAYS": 3,
 }
 
 _BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
-_INTEGERS = ("SMTP_PORT", "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M")
+_INTEGERS = ("SMTP_PORT", "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M", "RESUBMIT_DAYS")
 _STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
             "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR",
             "DEFAULT_TIMEZONE")

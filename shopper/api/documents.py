@@ -5,20 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from ..field.assignments import OpenAssignment
-from ..models import Location, Questionnaire, Visit
+from ..models import Location, Questionnaire, ReviewEvent, User, Visit
 
 
 def _time(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def visit_document(visit: Visit, questionnaire: Questionnaire) -> dict[str, Any]:
-    """A visit as spec/contract.md names it, plus what a phone shows of its receipt."""
+#: Who reads a visit with its shopper (the user id): its reviewers.
+SHOPPER_READERS = ("manager", "admin")
+
+
+def visit_document(visit: Visit, questionnaire: Questionnaire, reader_role: str
+                   ) -> dict[str, Any]:
+    """A visit as spec/contract.md names it, plus what a phone shows of its receipt.
+
+    Managers and admins also read its `shopper`; a client viewer never reads who made
+    the visit nor where they stood."""
     position = None
     if visit.latitude is not None:
         position = {"latitude": visit.latitude, "longitude": visit.longitude,
                     "accuracy": visit.position_accuracy}
-    return {
+    document = {
         "uuid": str(visit.uuid),
         "status": visit.status,
         "location": visit.location_id,
@@ -35,6 +43,19 @@ def visit_document(visit: Visit, questionnaire: Questionnaire) -> dict[str, Any]
         "position_status": visit.position_status,
         "quality_flags": visit.quality_flags,
     }
+    if reader_role in SHOPPER_READERS:
+        document["shopper"] = visit.shopper_id
+    if reader_role == "client":
+        del document["position"], document["position_status"]
+    return document
+
+
+def event_document(event: ReviewEvent, actor: User | None) -> dict[str, Any]:
+    """One entry of a visit's audit trail."""
+    return {"action": event.action, "at": _time(event.created_at),
+            "actor": actor.id if actor else None, "actor_name": actor.name if actor else None,
+            "revision": event.revision, "note": event.note or None,
+            "notes": event.notes or {}, "before": event.before, "after": event.after}
 
 
 def assignment_document(open_assignment: OpenAssignment) -> dict[str, Any]:

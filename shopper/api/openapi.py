@@ -18,6 +18,25 @@ def _list_of(ref: str) -> dict[str, Any]:
         "next": {"type": ["string", "null"], "format": "uri"}}}
 
 
+_VISIT = {"$ref": "#/components/schemas/Visit"}
+_UUID = {"name": "uuid", "in": "path", "required": True,
+         "schema": {"type": "string", "format": "uuid"}}
+
+
+def _review(summary: str, body: str, statuses: str) -> dict[str, Any]:
+    """A review action: managers of the visit's region and admins; 409 when the revision
+    sent is not the visit's, or its status does not allow the action."""
+    return {
+        "summary": summary, "parameters": [_UUID],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}},
+        "responses": {
+            "200": _json(_VISIT, "done; the visit with its new revision"),
+            "404": _json(_ERROR, "not found, or not a visit the caller reviews"),
+            "409": _json(_ERROR, f"a stale revision, or not one of the {statuses}"),
+            "422": _json(_INVALID, "a missing note or reason, or an invalid answer")}}
+
+
 def openapi_document() -> dict[str, Any]:
     not_found = _json(_ERROR, "not found, or outside the caller's scope")
     return {
@@ -57,11 +76,22 @@ def openapi_document() -> dict[str, Any]:
                         {"name": "page", "in": "query", "schema": {"type": "integer"}}],
                     "responses": {"200": _json(_list_of("Visit"), "visits"),
                                   "422": _json(_INVALID, "bad filters")}}},
-            "/visits/{uuid}": {"get": {
-                "summary": "One visit",
-                "parameters": [{"name": "uuid", "in": "path", "required": True,
-                                "schema": {"type": "string", "format": "uuid"}}],
-                "responses": {"200": _json({"$ref": "#/components/schemas/Visit"}, "the visit"),
+            "/visits/{uuid}": {
+                "get": {
+                    "summary": "One visit",
+                    "parameters": [_UUID],
+                    "responses": {"200": _json(_VISIT, "the visit"), "404": not_found}},
+                "patch": _review("Change answers for a reason; the engine rescores the visit",
+                                 "Edit", "submitted or approved visits")},
+            "/visits/{uuid}/approve": {"post": _review(
+                "Approve a submitted visit", "Approve", "submitted visits")},
+            "/visits/{uuid}/return": {"post": _review(
+                "Return a submitted visit to its shopper with notes", "Return",
+                "submitted visits")},
+            "/visits/{uuid}/events": {"get": {
+                "summary": "The visit's audit trail, oldest first (its reviewers only)",
+                "parameters": [_UUID],
+                "responses": {"200": _json(_list_of("Event"), "the events"),
                               "404": not_found}}},
             "/visits/{uuid}/draft": {"put": {
                 "summary": "Keep the answers so far on the server",
@@ -133,6 +163,30 @@ def openapi_document() -> dict[str, Any]:
                                  "stable: required, out_of_range, not_a_number, ..."},
                         "message": {"type": "string",
                                     "description": "in the caller's language"}}}}}},
+                "Approve": {"type": "object", "required": ["revision"], "properties": {
+                    "revision": {"type": "integer"}}},
+                "Return": {"type": "object", "required": ["revision"], "properties": {
+                    "revision": {"type": "integer"},
+                    "note": {"type": "string", "description": "to the shopper"},
+                    "notes": {"type": "object", "additionalProperties": {"type": "string"},
+                              "description": "question id -> note"}}},
+                "Edit": {"type": "object", "required": ["revision", "answers", "reason"],
+                         "properties": {
+                             "revision": {"type": "integer"},
+                             "answers": {"type": "object", "description":
+                                         "question id -> new answer (null removes it)"},
+                             "reason": {"type": "string"}}},
+                "Event": {"type": "object", "properties": {
+                    "action": {"type": "string", "enum": [
+                        "submitted", "approved", "returned", "edited", "reopened"]},
+                    "at": {"type": "string", "format": "date-time"},
+                    "actor": {"type": ["integer", "null"]},
+                    "actor_name": {"type": ["string", "null"]},
+                    "revision": {"type": ["integer", "null"]},
+                    "note": {"type": ["string", "null"]},
+                    "notes": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "before": {"type": ["object", "null"]},
+                    "after": {"type": ["object", "null"]}}},
                 "Submission": {"type": "object", "required": [
                     "uuid", "assignment_id", "channel", "started_at", "ended_at", "answers"],
                     "properties": {
@@ -162,6 +216,11 @@ def openapi_document() -> dict[str, Any]:
                     "started_at": {"type": "string", "format": "date-time"},
                     "ended_at": {"type": "string", "format": "date-time"},
                     "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "revision": {"type": "integer", "description":
+                                 "raised by every resubmission and review action; review "
+                                 "actions send the one they were shown"},
+                    "shopper": {"type": "integer", "description":
+                                "the shopper's user id (managers and admins only)"},
                     "answers": {"type": "object"},
                     "scores": {"$ref": "#/components/schemas/Scores"},
                     "quality_flags": {"type": "array", "items": {"type": "string"}}}},

@@ -17,7 +17,7 @@ from ..auth.permissions import (
     location_scope,
     visit_scope,
 )
-from ..auth.session import login_required
+from ..auth.session import login_required, roles_required
 from ..exceptions import InvalidInput, InvalidVisit, Unprocessable
 from ..field.assignments import open_assignments
 from ..field.drafts import save_draft as save_draft_service
@@ -175,7 +175,7 @@ def submit_visit():
                                           submission=_submission(payload),
                                           settings=current_app.config)
     db.commit()  # 201 means committed
-    response = jsonify(visit_document(visit, _questionnaire_row(visit)))
+    response = jsonify(visit_document(visit, _questionnaire_row(visit), g.user.role))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.get_visit", visit_uuid=visit.uuid)
     return response
@@ -205,7 +205,7 @@ def save_draft(visit_uuid: str):
 @login_required
 def get_visit(visit_uuid: str):
     visit = _visible_visit(visit_uuid)
-    return jsonify(visit_document(visit, _questionnaire_row(visit)))
+    return jsonify(visit_document(visit, _questionnaire_row(visit), g.user.role))
 
 
 def _visible_visit(visit_uuid: str) -> Visit:
@@ -242,7 +242,7 @@ def list_visits():
     def document(visit: Visit) -> dict:
         if visit.questionnaire_id not in rows:
             rows[visit.questionnaire_id] = session.get(Questionnaire, visit.questionnaire_id)
-        return visit_document(visit, rows[visit.questionnaire_id])
+        return visit_document(visit, rows[visit.questionnaire_id], g.user.role)
 
     return _page(query.order_by(Visit.started_at, Visit.id), _page_number(), document,
                  "api.list_visits", **args)
@@ -301,11 +301,12 @@ def list_locations():
 
 
 @bp.get("/locations/<int:location_id>/scorecard")
-@login_required
+@roles_required("admin", "manager", "client")
 def location_scorecard(location_id: int):
     """The location aggregate of spec/scoring.md section 5 over its approved visits whose
     start falls in [from, to] (dates, inclusive, in the programme's time zone), as the
-    engine computes it."""
+    engine computes it. Not for shoppers (404), though they see the locations they are
+    assigned to: scores are the managers' and the client's (spec/contract.md)."""
     session = db.get_session()
     location = get_visible(session, g.user, Location, location_id)
     problems: list[Problem] = []

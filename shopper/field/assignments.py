@@ -116,6 +116,8 @@ class VisitContext:
     visit: Visit | None
     #: The reviewer's note when the visit was returned.
     return_note: str | None
+    #: The reviewer's notes per question (question id -> text) when returned.
+    question_notes: dict[str, str]
 
 
 def visit_context(*, session: Session, user: User, assignment_id: int) -> VisitContext:
@@ -123,10 +125,14 @@ def visit_context(*, session: Session, user: User, assignment_id: int) -> VisitC
     assignment = shopper_assignment(session=session, user=user, assignment_id=assignment_id)
     row = session.get(Questionnaire, assignment.questionnaire_id)
     visit = session.exec(select(Visit).where(Visit.assignment_id == assignment.id)).first()
-    note = None
+    returned = None
     if visit is not None and visit.status == "returned":
-        note = return_notes(session=session, visit_ids=[visit.id]).get(visit.id)
+        returned = session.exec(
+            select(ReviewEvent).where(ReviewEvent.visit_id == visit.id,
+                                      ReviewEvent.action == "returned")
+            .order_by(ReviewEvent.id.desc())).first()
     return VisitContext(assignment=assignment,
                         location=session.get(Location, assignment.location_id),
                         questionnaire_row=row, questionnaire=parse_stored(row),
-                        visit=visit, return_note=note)
+                        visit=visit, return_note=returned.note if returned else None,
+                        question_notes=(returned.notes or {}) if returned else {})

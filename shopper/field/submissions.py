@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -115,6 +115,10 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
         raise NotFound(f"visit {submission.uuid}")
     if existing is not None and existing.assignment_id != assignment.id:
         raise Conflict("this visit belongs to another assignment")
+    if existing is not None and existing.status == "returned":
+        if existing.content_hash == content_hash:
+            return existing, False  # the phone's blind re-send: the visit as it stands
+        _check_resubmission_window(session, existing, settings["RESUBMIT_DAYS"])
     if assignment.status == "cancelled":
         raise Conflict("this assignment was cancelled")
 
@@ -135,6 +139,7 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
 
     now = utcnow()
     was = existing.status if existing is not None else None
+    returned_answers = dict(existing.answers) if was == "returned" else None
     visit = existing or Visit(uuid=submission.uuid, opened_at=now)
     for name, value in {
         "assignment_id": assignment.id, "shopper_id": user.id, "location_id": location.id,
@@ -173,17 +178,37 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
         if raced is None:
             raise Conflict("this assignment already has another visit") from None
         return _replay(raced, user, content_hash), False
+    before = after = None
+    if returned_answers is not None:  # a resubmission: what changed since the return
+        changed = sorted(set(returned_answers) | set(submission.answers))
+        changed = [q for q in changed if returned_answers.get(q) != submission.answers.get(q)]
+        before = {"answers": {q: returned_answers.get(q) for q in changed}}
+        after = {"answers": {q: submission.answers.get(q) for q in changed}}
     session.add(ReviewEvent(visit_id=visit.id, actor_id=user.id, action="submitted",
-                            after={"revision": visit.revision, "cx": visit.cx},
-                            created_at=now))
+                            revision=visit.revision, before=before,
+                            after=(after or {}) | {"cx": visit.cx}, created_at=now))
     session.flush()
     return visit, was in (None, "draft")
+
+
+def _check_resubmission_window(session: Session, visit: Visit, days: int) -> None:
+    """A returned visit may be sent again for `days` after it was returned, even once
+    its assignment's window has closed."""
+    returned_at = session.exec(
+        select(ReviewEvent.created_at).where(ReviewEvent.visit_id == visit.id,
+                                             ReviewEvent.action == "returned")
+        .order_by(ReviewEvent.id.desc())).first()
+    if returned_at is not None and utcnow() > returned_at + timedelta(days=days):
+        raise Conflict(f"the {days} days to send this returned visit again have passed")
 
 
 def locked_visit(session: Session, visit_uuid: uuid_module.UUID) -> Visit | None:
     """The visit with this uuid, locked for this transaction (PostgreSQL: FOR UPDATE;
     SQLite: the write lock taken by BEGIN IMMEDIATE)."""
-    return session.exec(select(Visit).where(Visit.uuid == visit_uuid).with_for_update()).first()
+    # populate_existing: a visit already loaded in this session (a reviewer's permission
+    # check) is read again once the lock is held, or a racing change would go unseen.
+    return session.exec(select(Visit).where(Visit.uuid == visit_uuid).with_for_update()
+                        .execution_options(populate_existing=True)).first()
 
 
 

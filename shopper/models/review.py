@@ -25,6 +25,10 @@ class ReviewEvent(SQLModel, table=True):
     action: str = Field(max_length=10)
     #: The reviewer's note to the shopper (returned) or the reason of an edit.
     note: str = Field(default="", max_length=4000)
+    #: Notes to the shopper per question (returned): question id -> text.
+    notes: dict[str, str] | None = json_column(nullable=True)
+    #: The visit's revision after this event.
+    revision: int | None = None
     #: What changed: the fields before and after.
     before: dict[str, Any] | None = json_column(nullable=True)
     after: dict[str, Any] | None = json_column(nullable=True)

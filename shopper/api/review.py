@@ -1,0 +1,77 @@
+"""The review API (spec/contract.md): approve, return, edit, and the audit trail.
+
+Each action sends the `revision` it was shown; a stale one, or an action the visit's
+status does not allow, answers 409 and changes nothing. For the managers of the visit's
+region and admins; everyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from .. import db
+from ..auth.permissions import get_visible_by_uuid
+from ..auth.session import login_required
+from ..exceptions import NotFound
+from ..models import Questionnaire, Visit, utcnow
+from ..review import services
+from .documents import event_document, visit_document
+from .views import bp
+
+
+def _payload() -> dict:
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else {}
+
+
+def _visit(visit_uuid: str) -> Visit:
+    return get_visible_by_uuid(db.get_session(), g.user, Visit, visit_uuid)
+
+
+def _answer(visit: Visit):
+    db.commit()
+    questionnaire = db.get_session().get(Questionnaire, visit.questionnaire_id)
+    return jsonify(visit_document(visit, questionnaire, g.user.role))
+
+
+@bp.post("/visits/<visit_uuid>/approve")
+@login_required
+def approve_visit(visit_uuid: str):
+    payload = _payload()
+    visit = services.approve_visit(session=db.get_session(), user=g.user,
+                                   visit=_visit(visit_uuid), revision=payload.get("revision"),
+                                   now=utcnow())
+    return _answer(visit)
+
+
+@bp.post("/visits/<visit_uuid>/return")
+@login_required
+def return_visit(visit_uuid: str):
+    payload = _payload()
+    visit = services.return_visit(session=db.get_session(), user=g.user,
+                                  visit=_visit(visit_uuid), revision=payload.get("revision"),
+                                  note=payload.get("note"), notes=payload.get("notes"),
+                                  now=utcnow())
+    return _answer(visit)
+
+
+@bp.patch("/visits/<visit_uuid>")
+@login_required
+def edit_visit(visit_uuid: str):
+    payload = _payload()
+    visit = services.edit_visit(session=db.get_session(), user=g.user,
+                                visit=_visit(visit_uuid), revision=payload.get("revision"),
+                                answers=payload.get("answers"), reason=payload.get("reason"),
+                                now=utcnow())
+    return _answer(visit)
+
+
+@bp.get("/visits/<visit_uuid>/events")
+@login_required
+def visit_events(visit_uuid: str):
+    """The visit's audit trail, oldest first (its reviewers only)."""
+    visit = _visit(visit_uuid)
+    if g.user.role not in services.REVIEWERS:
+        raise NotFound(f"visit {visit_uuid}")
+    events = services.visit_events(session=db.get_session(), visit=visit)
+    return jsonify(items=[event_document(event, actor) for event, actor in events], next=None)
