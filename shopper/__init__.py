@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import views as auth_views
     from .field import views as field_views
     from .main import views as main_views
+    from .review import views as review_views
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -35,7 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     questionnaires.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth_views.bp, main_views.bp, field_views.bp, api_views.bp):
+    for blueprint in (auth_views.bp, main_views.bp, field_views.bp, api_views.bp,
+                      review_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

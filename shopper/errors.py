@@ -22,7 +22,7 @@ from .exceptions import (
     TooLarge,
     Unprocessable,
 )
-from .problems import describe, has_words, problem
+from .problems import describe, input_message
 
 
 def _wants_json() -> bool:
@@ -80,9 +80,7 @@ def handle_unprocessable(error: Unprocessable):
 
 
 def handle_invalid_input(error: InvalidInput):
-    found = problem(error.field, error.code)
-    message = describe(found) if has_words(error.code) else str(error.message)
-    return unprocessable([(error.field, error.code, message)])
+    return unprocessable([(error.field, error.code, input_message(error))])
 
 
 def handle_conflict(error: Conflict):

@@ -14,6 +14,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from .scoring import Problem
 
@@ -114,3 +115,12 @@ def describe(found: Problem) -> str:
     if found.code in _WORDS:
         return str(_WORDS[found.code])
     return english(found)
+
+
+def input_message(error) -> str:
+    """The words of an InvalidInput: the message it was raised with when that is
+    translatable (the service said exactly what is wrong), else its code's words, else
+    the message as it is."""
+    if isinstance(error.message, LazyString) or not has_words(error.code):
+        return str(error.message)
+    return describe(problem(error.field, error.code))

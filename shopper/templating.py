@@ -20,14 +20,26 @@ ROLE_LABELS = {"admin": _l("Administrators"), "manager": _l("Managers"),
                "shopper": _l("Shoppers"), "client": _l("Client viewers")}
 VISIT_STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"),
                        "approved": _l("Approved"), "returned": _l("Returned")}
+FLAG_LABELS = {"too_short": _l("Too short"), "far_from_location": _l("Far from the location"),
+               "outside_window": _l("Outside its window"), "photo_reused": _l("Photo used before")}
+#: What each flag means, for the reviewer.
+FLAG_EXPLANATIONS = {
+    "too_short": _l("The visit took less time than a real visit needs."),
+    "far_from_location": _l("The phone checked in far from the location."),
+    "outside_window": _l("The visit started outside its assignment's window."),
+    "photo_reused": _l("A photo of this visit was sent before for another visit."),
+}
+EVENT_LABELS = {"submitted": _l("Submitted"), "resubmitted": _l("Resubmitted"),
+                "approved": _l("Approved"), "returned": _l("Returned to the shopper"),
+                "edited": _l("Answer changed"), "reopened": _l("Reopened")}
 ASSIGNMENT_STATE_LABELS = {"new": _l("New"), "draft": _l("Draft saved"), "sent": _l("Sent"),
                            "returned": _l("Returned to you")}
 
 #: The navigation of each role: (endpoint, label).
 NAVIGATION = {
     "shopper": (("main.home_shopper", _l("My visits")),),
-    "manager": (("main.home_manager", _l("My regions")),),
-    "admin": (("main.home_admin", _l("Programme")),),
+    "manager": (("main.home_manager", _l("My regions")), ("review.review_queue", _l("Review"))),
+    "admin": (("main.home_admin", _l("Programme")), ("review.review_queue", _l("Review"))),
     "client": (("main.home_client", _l("Our locations")),),
 }
 
@@ -67,6 +79,21 @@ def local_time(moment: datetime | None, zone: tzinfo) -> str:
     return text.replace("\u202f", " ")  # CLDR's narrow space before AM: as the script
 
 
+def event_label(event) -> str:
+    """A review event in words; a submission after a return is a resubmission."""
+    action = event.action
+    if action == "submitted" and (event.revision or 1) > 1:
+        action = "resubmitted"
+    return str(EVENT_LABELS.get(action, action))
+
+
+def format_score(value: float | None) -> str:
+    """A score as every page shows it: one decimal, in the reader's locale."""
+    if value is None:
+        return "–"
+    return format_decimal(value, "0.0")
+
+
 def language_names():
     return [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
 
@@ -83,6 +110,10 @@ def init_app(app: Flask) -> None:
         assignment_state_label=lambda s: ASSIGNMENT_STATE_LABELS.get(s, s),
         localized=localized,
         local_date=local_date,
+        format_score=format_score,
+        event_label=event_label,
+        flag_label=lambda f: FLAG_LABELS.get(f, f),
+        flag_explanation=lambda f: FLAG_EXPLANATIONS.get(f, ""),
         local_time=local_time,
         format_number=format_number,
         format_decimal=format_decimal,

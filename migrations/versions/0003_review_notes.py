@@ -1,4 +1,4 @@
-"""review event: per-question notes and the revision
+"""review: per-question notes and the revision of events; the queue's flag count
 
 Revision ID: 0003
 Revises: 0002
@@ -20,9 +20,25 @@ def upgrade() -> None:
     with op.batch_alter_table("review_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("notes", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=True))
+    with op.batch_alter_table("visit", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("flag_count", sa.Integer(), server_default="0",
+                                      nullable=False))
+        batch_op.create_index("ix_visit_status_flags_submitted",
+                              ["status", "flag_count", "submitted_at"], unique=False)
+    # Visits flagged before the count existed.
+    visits = sa.table("visit", sa.column("id", sa.Integer), sa.column("quality_flags", sa.JSON),
+                      sa.column("flag_count", sa.Integer))
+    connection = op.get_bind()
+    for visit_id, flags in connection.execute(sa.select(visits.c.id, visits.c.quality_flags)):
+        if flags:
+            connection.execute(visits.update().where(visits.c.id == visit_id)
+                               .values(flag_count=len(flags)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("visit", schema=None) as batch_op:
+        batch_op.drop_index("ix_visit_status_flags_submitted")
+        batch_op.drop_column("flag_count")
     with op.batch_alter_table("review_event", schema=None) as batch_op:
         batch_op.drop_column("revision")
         batch_op.drop_column("notes")

@@ -164,6 +164,7 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
                                                    list(photos.values())))
     visit.quality_flags = quality_flags(facts, min_minutes=settings["MIN_VISIT_MINUTES"],
                                         max_distance_m=settings["MAX_CHECKIN_DISTANCE_M"])
+    visit.flag_count = len(visit.quality_flags)
     try:
         # The row is added inside the savepoint: begin_nested() flushes what is pending
         # before it starts, and a failed insert must only undo the savepoint.

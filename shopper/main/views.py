@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..auth.session import login_required
 from ..db import get_session
 from ..models import Client, utcnow
+from ..review.queue import waiting_count
 from . import services
 
 bp = Blueprint("main", __name__)
@@ -69,7 +70,8 @@ def home_shopper():
 def home_manager():
     regions = services.region_overview(session=get_session(), user=g.user,
                                        since=utcnow() - timedelta(days=30))
-    return render_template("main/manager.html", regions=regions)
+    return render_template("main/manager.html", regions=regions,
+                           waiting=waiting_count(session=get_session(), user=g.user))
 
 
 @bp.get("/admin")

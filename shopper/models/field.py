@@ -49,6 +49,8 @@ class Visit(SQLModel, table=True):
                         name="ck_visit_times"),
         # Scorecards read approved visits of a location in a period.
         Index("ix_visit_location_status_started", "location_id", "status", "started_at"),
+        # The review queue: submitted visits, flagged first, then the oldest.
+        Index("ix_visit_status_flags_submitted", "status", "flag_count", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,6 +95,8 @@ class Visit(SQLModel, table=True):
     critical_failure: bool = False
     #: Quality flags: too_short, far_from_location, outside_window, photo_reused.
     quality_flags: list[str] = json_column(default_factory=list)
+    #: How many quality flags: the review queue's first sort key (indexed).
+    flag_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     #: Raised on each resubmission of a returned visit.
     revision: int = 1
     #: sha256 of the submitted content, to tell a replay (200) from a conflict (409).

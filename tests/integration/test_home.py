@@ -103,7 +103,8 @@ def test_manager_sees_only_their_regions(programme, auth, client):
     assert "North" in page and "South" not in page and "East" not in page
     # North: two locations, one visit awaiting review (Leeds); Hull is another client's
     figures = page.split("North")[1]
-    assert "<dd>2</dd>" in figures and "<dd>1</dd>" in figures
+    assert "<dd>2</dd>" in figures
+    assert re.search(r'<dd><a href="/review\?region=\d+">1</a></dd>', figures)
 
 
 def test_client_viewer_sees_their_client_locations(programme, auth, client):

@@ -33,7 +33,9 @@ def source_messages():
 def test_catalog_translates_every_message(language, source_messages):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as file:
         catalog = read_po(file, locale=language)
-    translated = {m.id: m for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    translated = {_singular(m.id): m for m in catalog
+                  if m.id and _forms(m.string) and all(_forms(m.string))
+                  and "fuzzy" not in m.flags}
     missing = sorted(source_messages - set(translated))
     assert missing == [], f"run `make translations` and translate: {missing}"
 
@@ -47,5 +49,15 @@ def test_placeholders_survive_translation(language):
     pattern = re.compile(r"%\(\w+\)[sd]")
     for message in catalog:
         if message.id and message.string:
-            assert sorted(pattern.findall(message.id)) == sorted(
-                pattern.findall(message.string)), message.id
+            for form in _forms(message.string):
+                assert sorted(pattern.findall(_forms(message.id)[-1])) == sorted(
+                    pattern.findall(form)), message.id
+
+
+def _forms(text) -> tuple:
+    """A message's text, or each of its plural forms."""
+    return tuple(text) if isinstance(text, tuple | list) else (text,)
+
+
+def _singular(message_id) -> str:
+    return _forms(message_id)[0]

@@ -1,0 +1,163 @@
+"""The review desk: the queue and a visit's page, with approve, return and edit.
+
+Every form works without JavaScript. A visit outside the reviewer's scope is 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from .. import db
+from ..auth.permissions import get_visible_by_uuid
+from ..auth.session import roles_required
+from ..exceptions import Conflict, InvalidInput, InvalidVisit
+from ..field.questions import UNANSWERED, Unreadable, question_field
+from ..models import Visit, utcnow
+from ..periods import location_zone
+from ..problems import describe, input_message, problem
+from ..questionnaires import questionnaire_of
+from . import queue, services
+from .forms import ApproveForm, EditForm, ReturnForm
+from .services import REVIEWERS
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _number(name: str) -> int | None:
+    try:
+        return int(request.args[name]) if request.args.get(name) else None
+    except (ValueError, OverflowError):
+        return None
+
+
+@bp.get("")
+@roles_required(*REVIEWERS)
+def review_queue():
+    filters = {"region": _number("region"), "location": _number("location"),
+               "shopper": _number("shopper"), "flag": request.args.get("flag") or None}
+    page = queue.review_queue(session=db.get_session(), user=g.user,
+                              page=_number("page") or 1,
+                              default_zone=current_app.config["DEFAULT_TIMEZONE"], **filters)
+    return render_template("review/queue.html", queue=page, filters=filters,
+                           page_args={k: v for k, v in filters.items() if v is not None})
+
+
+def _visit(visit_uuid: str) -> Visit:
+    return get_visible_by_uuid(db.get_session(), g.user, Visit, visit_uuid)
+
+
+def _page(visit: Visit, status: int = 200, **forms):
+    page = queue.visit_page(session=db.get_session(), visit=visit)
+    edit = forms.get("edit_form") or EditForm(revision=visit.revision)
+    edit.question.choices = [(row.question.id, str(row.question.id))
+                             for _section, rows in page.sections for row in rows]
+    return render_template(
+        "review/visit.html", page=page, locale=str(get_locale() or "en"),
+        zone=location_zone(db.get_session(), page.location,
+                           current_app.config["DEFAULT_TIMEZONE"]),
+        approve_form=forms.get("approve_form") or ApproveForm(revision=visit.revision),
+        return_form=forms.get("return_form") or ReturnForm(revision=visit.revision),
+        edit_form=edit, errors=forms.get("errors", {})), status
+
+
+@bp.get("/visits/<visit_uuid>")
+@roles_required(*REVIEWERS)
+def review_visit(visit_uuid: str):
+    return _page(_visit(visit_uuid))
+
+
+def _changed_meanwhile(visit: Visit):
+    db.close_session()
+    flash(_("Someone changed this visit while you were looking at it. Here it is as it "
+            "is now: check it again."), "error")
+    return redirect(url_for("review.review_visit", visit_uuid=visit.uuid))
+
+
+@bp.post("/visits/<visit_uuid>/approve")
+@roles_required(*REVIEWERS)
+def approve_visit(visit_uuid: str):
+    visit = _visit(visit_uuid)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _changed_meanwhile(visit)
+    try:
+        services.approve_visit(session=db.get_session(), user=g.user, visit=visit,
+                               revision=form.revision.data, now=utcnow())
+    except Conflict:
+        return _changed_meanwhile(visit)
+    db.commit()
+    flash(_("Visit approved: it counts in the scorecards."), "success")
+    return redirect((request.form.get("next") == "queue" and url_for("review.review_queue"))
+                    or url_for("review.review_visit", visit_uuid=visit.uuid))
+
+
+@bp.post("/visits/<visit_uuid>/return")
+@roles_required(*REVIEWERS)
+def return_visit(visit_uuid: str):
+    visit = _visit(visit_uuid)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _changed_meanwhile(visit)
+    notes = {key.removeprefix("note-"): value for key, value in request.form.items()
+             if key.startswith("note-") and value.strip()}
+    try:
+        services.return_visit(session=db.get_session(), user=g.user, visit=visit,
+                              revision=form.revision.data, note=form.note.data,
+                              notes=notes, now=utcnow())
+    except Conflict:
+        return _changed_meanwhile(visit)
+    except InvalidInput as error:
+        db.get_session().rollback()
+        form.note.errors = [input_message(error)]
+        return _page(visit, 422, return_form=form)
+    db.commit()
+    flash(_("Visit returned to the shopper with your notes."), "success")
+    return redirect(url_for("review.review_queue"))
+
+
+@bp.post("/visits/<visit_uuid>/edit")
+@roles_required(*REVIEWERS)
+def edit_visit(visit_uuid: str):
+    visit = _visit(visit_uuid)
+    form = EditForm()
+    if not form.validate_on_submit():
+        return _changed_meanwhile(visit)
+    _row, questionnaire = questionnaire_of(session=db.get_session(),
+                                           questionnaire_id=visit.questionnaire_id)
+    try:
+        question = questionnaire.question(form.question.data or "")
+    except KeyError:
+        question = None
+    errors: dict[str, str] = {}
+    if question is None:
+        errors["question"] = _("Choose a question.")
+    else:
+        field = question_field(question, str(get_locale() or "en"))
+        raw = (form.answer.data or "").strip()
+        try:
+            value = field.parse(raw) if raw else UNANSWERED
+        except Unreadable as unreadable:
+            errors["answer"] = describe(problem(question.id, unreadable.code))
+    if not errors:
+        try:
+            services.edit_visit(
+                session=db.get_session(), user=g.user, visit=visit,
+                revision=form.revision.data,
+                answers={question.id: None if value is UNANSWERED else value},
+                reason=form.reason.data, now=utcnow())
+        except Conflict:
+            return _changed_meanwhile(visit)
+        except InvalidVisit as invalid:
+            errors["answer"] = " ".join(describe(p) for p in invalid.problems)
+        except InvalidInput as error:
+            errors["reason" if error.field == "reason" else "answer"] = input_message(error)
+    if errors:
+        db.get_session().rollback()
+        for name, message in errors.items():
+            form[name].errors = [message]
+        return _page(visit, 422, edit_form=form)
+    db.commit()
+    flash(_("Answer changed; the engine rescored the visit."), "success")
+    return redirect(url_for("review.review_visit", visit_uuid=visit.uuid))
