@@ -58,6 +58,8 @@ def shopper_assignments(*, session: Session, user: User, now: datetime, default_
 
 @dataclass(frozen=True)
 class PastVisitRow:
+    #: The assignment whose form reopens a returned visit (None: history without one).
+    assignment_id: int | None
     location: str
     status: str
     started_at: datetime | None
@@ -69,7 +71,8 @@ def shopper_past_visits(*, session: Session, user: User, default_zone: str, limi
                         ) -> list[PastVisitRow]:
     """The visits the shopper sent, returned ones first; no scores."""
     def row(past: PastVisit) -> PastVisitRow:
-        return PastVisitRow(location=past.location.name, status=past.visit.status,
+        return PastVisitRow(assignment_id=past.visit.assignment_id,
+                            location=past.location.name, status=past.visit.status,
                             started_at=past.visit.started_at,
                             zone=zone(past.timezone, default_zone),
                             return_note=past.return_note)
