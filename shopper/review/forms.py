@@ -27,3 +27,7 @@ class EditForm(ActionForm):
     question = SelectField(_l("Question"), validate_choice=False)
     answer = StringField(_l("New answer"))
     reason = TextAreaField(_l("Why it changes"), render_kw={"rows": 2})
+
+
+class ApproveSelectedForm(FlaskForm):
+    """The queue's bulk approval: ticked `visit` boxes, each `<uuid>:<revision>`."""

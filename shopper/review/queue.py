@@ -171,3 +171,11 @@ def waiting_count(*, session: Session, user: User) -> int:
     """How many submitted visits wait in the caller's scope (the home page's link)."""
     return session.exec(select(func.count()).select_from(Visit).where(
         Visit.status == "submitted", visit_scope(user))).one()
+
+
+def visit_names(*, session: Session, visits: list[Visit]) -> list[str]:
+    """Each visit as a reviewer names it: its location and the day it started."""
+    names = dict(session.exec(select(Location.id, Location.name).where(
+        Location.id.in_({v.location_id for v in visits}))).all())
+    return [f"{names.get(v.location_id, '')} ({v.started_at:%Y-%m-%d})" if v.started_at
+            else names.get(v.location_id, "") for v in visits]

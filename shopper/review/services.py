@@ -164,3 +164,21 @@ def visit_events(*, session: Session, visit: Visit) -> list[tuple[ReviewEvent, U
         select(ReviewEvent, User).outerjoin(User, User.id == ReviewEvent.actor_id)
         .where(ReviewEvent.visit_id == visit.id)
         .order_by(ReviewEvent.created_at, ReviewEvent.id)).all())
+
+
+def approve_visits(*, session: Session, user: User, shown: list[tuple[Visit, Any]],
+                   now: datetime) -> tuple[list[Visit], list[Visit]]:
+    """Approve each visit at the revision it was shown, unless it carries a quality
+    flag; returns (approved, changed since shown or flagged). Each is its own
+    savepoint, so one that changed does not stop the others."""
+    approved, refused = [], []
+    for visit, revision in shown:
+        try:
+            with session.begin_nested():
+                if visit.quality_flags:
+                    raise Conflict("a flagged visit is approved on its own page")
+                approved.append(approve_visit(session=session, user=user, visit=visit,
+                                              revision=revision, now=now))
+        except (Conflict, InvalidInput):
+            refused.append(visit)
+    return approved, refused

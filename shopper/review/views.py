@@ -6,20 +6,20 @@ Every form works without JavaScript. A visit outside the reviewer's scope is 404
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from .. import db
 from ..auth.permissions import get_visible_by_uuid
 from ..auth.session import roles_required
-from ..exceptions import Conflict, InvalidInput, InvalidVisit
+from ..exceptions import Conflict, InvalidInput, InvalidVisit, NotFound
 from ..field.questions import UNANSWERED, Unreadable, question_field
 from ..models import Visit, utcnow
 from ..periods import location_zone
 from ..problems import describe, input_message, problem
 from ..questionnaires import questionnaire_of
 from . import queue, services
-from .forms import ApproveForm, EditForm, ReturnForm
+from .forms import ApproveForm, ApproveSelectedForm, EditForm, ReturnForm
 from .services import REVIEWERS
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -41,7 +41,39 @@ def review_queue():
                               page=_number("page") or 1,
                               default_zone=current_app.config["DEFAULT_TIMEZONE"], **filters)
     return render_template("review/queue.html", queue=page, filters=filters,
-                           page_args={k: v for k, v in filters.items() if v is not None})
+                           page_args={k: v for k, v in filters.items() if v is not None},
+                           approve_form=ApproveSelectedForm())
+
+
+@bp.post("/approve")
+@roles_required(*REVIEWERS)
+def approve_selected():
+    """Approve the visits ticked in the queue (those with no flag), each at the
+    revision the queue showed."""
+    form = ApproveSelectedForm()
+    if not form.validate_on_submit():
+        flash(_("The page was open too long. Reload it and try again."), "error")
+        return redirect(url_for("review.review_queue"))
+    shown = []
+    for value in request.form.getlist("visit"):
+        visit_uuid, _sep, revision = value.partition(":")
+        try:
+            shown.append((_visit(visit_uuid), int(revision)))
+        except (NotFound, ValueError):
+            continue
+    approved, refused = services.approve_visits(session=db.get_session(), user=g.user,
+                                                shown=shown, now=utcnow())
+    db.commit()
+    if approved:
+        flash(ngettext("%(num)d visit approved.", "%(num)d visits approved.",
+                       len(approved)), "success")
+    if refused:
+        flash(_("Not approved, changed since the queue was shown: %(visits)s.",
+                visits=", ".join(queue.visit_names(session=db.get_session(), visits=refused))),
+              "error")
+    if not shown:
+        flash(_("Tick the visits to approve first."), "error")
+    return redirect(url_for("review.review_queue"))
 
 
 def _visit(visit_uuid: str) -> Visit:

@@ -161,3 +161,22 @@ def test_home_pages_link_to_the_work(desk, client, auth):
     auth.logout()
     login(auth, "ada@example.com")
     assert "4 visits waiting" in client.get("/admin").text
+
+
+def test_bulk_approval_takes_only_unflagged_visits_at_their_shown_revision(desk, client,
+                                                                          auth, session):
+    login(auth, "mia@example.com")
+    page = client.get("/review").text
+    ticks = re.findall(r'name="visit" value="([^"]+)"', page)
+    assert ticks == [f"{desk['old'].uuid}:1"]  # the flagged ones are not offered
+    stale = f"{desk['one_flag'].uuid}:1"
+    response = client.post("/review/approve", data={
+        "csrf_token": csrf_token(page), "visit": [ticks[0], stale,
+                                                  f"{desk['south'].uuid}:1"]})
+    assert response.status_code == 302
+    shown = client.get("/review").text
+    assert "1 visit approved." in shown and "changed since the queue was shown" in shown
+    session.expire_all()
+    assert session.get(Visit, desk["old"].id).status == "approved"
+    assert session.get(Visit, desk["one_flag"].id).status == "submitted"
+    assert session.get(Visit, desk["south"].id).status == "submitted"  # not Mia's region
