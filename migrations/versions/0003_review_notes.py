@@ -23,6 +23,11 @@ def upgrade() -> None:
     with op.batch_alter_table("visit", schema=None) as batch_op:
         batch_op.add_column(sa.Column("flag_count", sa.Integer(), server_default="0",
                                       nullable=False))
+        batch_op.add_column(sa.Column("review_opened_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("review_opened_at", sa.DateTime(timezone=True),
+                                      nullable=True))
+        batch_op.create_foreign_key("fk_visit_review_opened_by", "user_account",
+                                    ["review_opened_by_id"], ["id"], ondelete="SET NULL")
         batch_op.create_index("ix_visit_status_flags_submitted",
                               ["status", "flag_count", "submitted_at"], unique=False)
     # Visits flagged before the count existed.
@@ -38,6 +43,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("visit", schema=None) as batch_op:
         batch_op.drop_index("ix_visit_status_flags_submitted")
+        batch_op.drop_constraint("fk_visit_review_opened_by", type_="foreignkey")
+        batch_op.drop_column("review_opened_at")
+        batch_op.drop_column("review_opened_by_id")
         batch_op.drop_column("flag_count")
     with op.batch_alter_table("review_event", schema=None) as batch_op:
         batch_op.drop_column("revision")

@@ -97,6 +97,11 @@ class Visit(SQLModel, table=True):
     quality_flags: list[str] = json_column(default_factory=list)
     #: How many quality flags: the review queue's first sort key (indexed).
     flag_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: The reviewer who last opened the visit's review page, and when: the queue says
+    #: "opened by <name>, <n> minutes ago" so that two reviewers do not take the same.
+    review_opened_by_id: int | None = Field(default=None, foreign_key="user_account.id",
+                                            ondelete="SET NULL")
+    review_opened_at: datetime | None = timestamp(nullable=True)
     #: Raised on each resubmission of a returned visit.
     revision: int = 1
     #: sha256 of the submitted content, to tell a replay (200) from a conflict (409).

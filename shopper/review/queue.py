@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import String, cast, func
@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 
 from ..auth.permissions import visit_scope
 from ..field.quality import FLAGS, distance_m
-from ..models import Client, Location, Photo, Region, ReviewEvent, User, Visit
+from ..models import Client, Location, Photo, Region, ReviewEvent, User, Visit, utcnow
 from ..questionnaires import questionnaire_of
 from ..scoring import AnswerExplanation, Question, Section, explanation_from_document
 from ..times import zone
-from .services import visit_events
+from .services import opened_by_other, visit_events
 
 PAGE_SIZE = 25
 
@@ -32,6 +32,9 @@ class QueueRow:
     shopper: str
     #: The programme's time zone (the visit's calendar day).
     zone: tzinfo
+    #: Another reviewer who has the visit open, and since how many minutes.
+    opened_by: str | None = None
+    opened_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,11 @@ def _has_flag(flag: str):
 
 def review_queue(*, session: Session, user: User, region: int | None = None,
                  location: int | None = None, shopper: int | None = None,
-                 flag: str | None = None, page: int = 1, default_zone: str = "UTC"
-                 ) -> QueuePage:
+                 flag: str | None = None, page: int = 1, default_zone: str = "UTC",
+                 now: datetime | None = None) -> QueuePage:
     """Submitted visits in the caller's scope, those most likely wrong first (the most
     quality flags), then the oldest; filtered, paged, with counts per filter."""
+    now = now or utcnow()
     waiting = [Visit.status == "submitted", visit_scope(user)]
     chosen = list(waiting)
     if region is not None:
@@ -92,10 +96,19 @@ def review_queue(*, session: Session, user: User, region: int | None = None,
             .join(User, User.id == Visit.shopper_id)
             .where(*waiting).group_by(*columns).order_by(columns[1])).all()
 
+    openers = {u.id: u.name or u.email for u in session.exec(select(User).where(
+        User.id.in_({v.review_opened_by_id for v, *_ in rows if v.review_opened_by_id})))}
+
+    def row(v, loc, reg, name, email, tz) -> QueueRow:
+        opened = opened_by_other(v, user, now)
+        return QueueRow(visit=v, location=loc, region=reg, shopper=name or email,
+                        zone=zone(tz, default_zone),
+                        opened_by=openers.get(v.review_opened_by_id) if opened else None,
+                        opened_minutes=int((now - v.review_opened_at).total_seconds() // 60)
+                        if opened else None)
+
     return QueuePage(
-        rows=[QueueRow(visit=v, location=loc, region=reg, shopper=name or email,
-                       zone=zone(tz, default_zone))
-              for v, loc, reg, name, email, tz in rows],
+        rows=[row(*r) for r in rows],
         total=total, page=page, pages=pages,
         regions=[tuple(r) for r in counted(Region.id, Region.name)],
         locations=[tuple(r) for r in counted(Location.id, Location.name)],

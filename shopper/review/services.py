@@ -10,7 +10,7 @@ commit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -182,3 +182,24 @@ def approve_visits(*, session: Session, user: User, shown: list[tuple[Visit, Any
         except (Conflict, InvalidInput):
             refused.append(visit)
     return approved, refused
+
+
+#: How long "opened by" stays on a visit after its reviewer opened it.
+OPENED_FOR = timedelta(minutes=30)
+
+
+def mark_opened(*, session: Session, visit_id: int, user: User, now: datetime) -> None:
+    """Note that `user` has the visit's review page open (no revision change: it is a
+    sign for other reviewers, not a change to the visit)."""
+    visit = session.get(Visit, visit_id)
+    if visit is not None:
+        visit.review_opened_by_id, visit.review_opened_at = user.id, now
+        session.add(visit)
+        session.flush()
+
+
+def opened_by_other(visit: Visit, user: User, now: datetime) -> bool:
+    """Whether another reviewer opened the visit within OPENED_FOR."""
+    return (visit.review_opened_by_id not in (None, user.id)
+            and visit.review_opened_at is not None
+            and now - visit.review_opened_at < OPENED_FOR)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from sqlmodel import Session
 
 from .. import db
 from ..auth.permissions import get_visible_by_uuid
 from ..auth.session import roles_required
 from ..exceptions import Conflict, InvalidInput, InvalidVisit, NotFound
 from ..field.questions import UNANSWERED, Unreadable, question_field
-from ..models import Visit, utcnow
+from ..models import User, Visit, utcnow
 from ..periods import location_zone
 from ..problems import describe, input_message, problem
 from ..questionnaires import questionnaire_of
@@ -85,8 +86,13 @@ def _page(visit: Visit, status: int = 200, **forms):
     edit = forms.get("edit_form") or EditForm(revision=visit.revision)
     edit.question.choices = [(row.question.id, str(row.question.id))
                              for _section, rows in page.sections for row in rows]
+    now = utcnow()
+    opener = None
+    if services.opened_by_other(visit, g.user, now):
+        opener = db.get_session().get(User, visit.review_opened_by_id)
     return render_template(
-        "review/visit.html", page=page, locale=str(get_locale() or "en"),
+        "review/visit.html", page=page, locale=str(get_locale() or "en"), now=now,
+        opened_by=opener,
         zone=location_zone(db.get_session(), page.location,
                            current_app.config["DEFAULT_TIMEZONE"]),
         approve_form=forms.get("approve_form") or ApproveForm(revision=visit.revision),
@@ -97,7 +103,15 @@ def _page(visit: Visit, status: int = 200, **forms):
 @bp.get("/visits/<visit_uuid>")
 @roles_required(*REVIEWERS)
 def review_visit(visit_uuid: str):
-    return _page(_visit(visit_uuid))
+    visit = _visit(visit_uuid)
+    response = _page(visit)
+    if visit.status == "submitted":
+        # In a short write of its own: this page only reads, and must not hold (or
+        # wait for) the request's transaction for a sign to other reviewers.
+        with db.writing(), Session(db.engine(), expire_on_commit=False) as marker:
+            services.mark_opened(session=marker, visit_id=visit.id, user=g.user, now=utcnow())
+            marker.commit()
+    return response
 
 
 def _changed_meanwhile(visit: Visit):

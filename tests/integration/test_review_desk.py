@@ -180,3 +180,19 @@ def test_bulk_approval_takes_only_unflagged_visits_at_their_shown_revision(desk,
     assert session.get(Visit, desk["old"].id).status == "approved"
     assert session.get(Visit, desk["one_flag"].id).status == "submitted"
     assert session.get(Visit, desk["south"].id).status == "submitted"  # not Mia's region
+
+
+def test_a_visit_someone_has_open_says_so(desk, app, auth, client):
+    login(auth, "mia@example.com")
+    assert client.get(f"/review/visits/{desk['old'].uuid}").status_code == 200
+    own = client.get("/review").text
+    assert "opened by" not in own  # her own opening is no warning to her
+    with app.test_client() as other:
+        page = other.get("/login")
+        other.post("/login", data={"email": "ada@example.com", "password": PASSWORD,
+                                   "csrf_token": csrf_token(page.text)})
+        queue_page = other.get("/review").text
+        row = queue_page.split(f'href="/review/visits/{desk["old"].uuid}"')[1].split("</li>")[0]
+        assert "opened by mia@example.com, 0 minutes ago" in row
+        visit_page = other.get(f"/review/visits/{desk['old'].uuid}").text
+        assert "Also opened by mia@example.com, 0 minutes ago" in visit_page
