@@ -183,7 +183,8 @@ def demo_command(synthetic: int) -> None:
         click.echo("warning: loading demo accounts with published passwords into a "
                    "production database.", err=True)
     with _session() as session:
-        added = load_demo(session=session, now=utcnow(), synthetic_visits=synthetic)
+        added = load_demo(session=session, now=utcnow(), synthetic_visits=synthetic,
+                          settings=current_app.config)
     if not any(added.values()):
         click.echo("Demo data already loaded; nothing changed.")
     else:

@@ -14,8 +14,10 @@ of synthetic history over the last 12 months, inserted in bulk.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -25,7 +27,9 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from .auth.services import create_user
-from .field.scores import apply_scores, score_fields
+from .config import DEFAULTS
+from .field.scores import score_fields
+from .field.submissions import Submission, submit_visit
 from .files import parse_document
 from .models import (
     Assignment,
@@ -33,11 +37,11 @@ from .models import (
     Location,
     Questionnaire,
     Region,
-    ReviewEvent,
     User,
     Visit,
 )
 from .questionnaires import import_questionnaire, parse_stored
+from .review.services import approve_visit, return_visit
 from .scoring import Questionnaire as ParsedQuestionnaire
 
 CLIENT_NAME = "Demo Retail"
@@ -49,7 +53,11 @@ ACCOUNTS = (
     ("manager@demo.test", "manager", "demo-manager", "Maria Manager"),
     ("shopper@demo.test", "shopper", "demo-shopper", "Sam Shopper"),
     ("client@demo.test", "client", "demo-client", "Chris Client"),
+    # Reviews region South (the contract's manager reviews North).
+    ("south.manager@demo.test", "manager", "demo-manager", "Sol South"),
 )
+#: The region each demo manager reviews.
+REGION_OF = {"manager@demo.test": "North", "south.manager@demo.test": "South"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,8 @@ def default_questionnaire_document() -> Any:
     return parse_document(text, "retail-visit.yaml")
 
 
-def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0) -> dict[str, int]:
+def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0,
+              settings: Mapping[str, Any] = DEFAULTS) -> dict[str, int]:
     """Load the demo data set (once) and top synthetic history up to `synthetic_visits`.
 
     Returns how many rows of each kind were added. Flushes; the caller commits.
@@ -142,7 +151,8 @@ def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0) -> 
     client = session.exec(select(Client).where(Client.name == CLIENT_NAME)).first()
     if client is None:
         client = _load_base(session=session, questionnaire_row=row,
-                            questionnaire=questionnaire, now=now, added=added)
+                            questionnaire=questionnaire, now=now, added=added,
+                            settings=settings)
     if synthetic_visits:
         added["synthetic_visits"] = _top_up_synthetic(
             session=session, client=client, questionnaire_row=row,
@@ -152,7 +162,7 @@ def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0) -> 
 
 def _load_base(*, session: Session, questionnaire_row: Questionnaire,
                questionnaire: ParsedQuestionnaire, now: datetime,
-               added: dict[str, int]) -> Client:
+               added: dict[str, int], settings: Mapping[str, Any]) -> Client:
     # British stores: their visits' days and times are London's.
     client = Client(name=CLIENT_NAME, contact_email="cx-team@demo-retail.example",
                     timezone="Europe/London")
@@ -175,14 +185,15 @@ def _load_base(*, session: Session, questionnaire_row: Questionnaire,
 
     users = {}
     for email, role, password, name in ACCOUNTS:
+        key = "south_manager" if REGION_OF.get(email) == "South" else role
         existing = session.exec(select(User).where(User.email == email)).first()
         if existing is not None:
-            users[role] = existing
+            users[key] = existing
             continue
-        users[role] = create_user(
+        users[key] = create_user(
             session=session, email=email, role=role, password=password, name=name,
             client_id=client.id if role == "client" else None,
-            region_ids=[regions["North"].id] if role == "manager" else (),
+            region_ids=[regions[REGION_OF.get(email, "North")].id] if role == "manager" else (),
         )
         added["users"] += 1
     shopper, manager = users["shopper"], users["manager"]
@@ -196,6 +207,11 @@ def _load_base(*, session: Session, questionnaire_row: Questionnaire,
             window_end=today + timedelta(days=start + length, hours=12)))
         added["assignments"] += 1
 
+    reviewers = {"North": manager, "South": users["south_manager"]}
+    regions_of = {spec.code: spec.region for spec in LOCATIONS}
+    history = _History(session=session, shopper=shopper, questionnaire=questionnaire,
+                       questionnaire_row=questionnaire_row, locations=locations,
+                       settings=settings)
     rng = random.Random(20261001)
     number = 0
     for months_ago in range(6, 0, -1):
@@ -205,31 +221,32 @@ def _load_base(*, session: Session, questionnaire_row: Questionnaire,
                 progress = (6 - months_ago) / 5  # 0 six months ago, 1 last month
                 started = _random_time(rng, now - timedelta(days=30 * months_ago), days=28)
                 fails = index == 0 and months_ago in spec.failing_months
-                visit = _demo_visit(rng, spec, questionnaire, progress, started,
-                                    shopper_id=shopper.id, location_id=locations[spec.code].id,
-                                    questionnaire_id=questionnaire_row.id,
-                                    key=f"demo-{number}", critical=fails)
-                visit.status, visit.approved_at = "approved", started + timedelta(days=2)
-                session.add(visit)
-                session.flush()
-                session.add(ReviewEvent(visit_id=visit.id, actor_id=shopper.id,
-                                        action="submitted", created_at=visit.submitted_at))
-                session.add(ReviewEvent(visit_id=visit.id, actor_id=manager.id,
-                                        action="approved", created_at=visit.approved_at))
+                visit = history.submit(rng, spec, progress, started, key=f"demo-{number}",
+                                       critical=fails)
+                approve_visit(session=session, user=reviewers[spec.region], visit=visit,
+                              revision=visit.revision,
+                              now=visit.submitted_at + timedelta(days=2))
                 added["visits"] += 1
-    # Two visits of last week wait in the North manager's review queue.
-    for code in ("N-LDS-01", "N-NCL-03"):
+    # Last week's visits wait in the review queues, as a shopper's phone sent them: some
+    # flagged, one returned with notes and sent again.
+    for code, kind in (("N-LDS-01", "plain"), ("N-NCL-03", "too_short"),
+                       ("N-MAN-02", "far_from_location"), ("N-WEB-01", "plain"),
+                       ("S-LON-01", "plain"), ("S-BTN-02", "outside_window"),
+                       ("N-LDS-01", "returned")):
         number += 1
         spec = next(s for s in LOCATIONS if s.code == code)
         started = _random_time(rng, now - timedelta(days=7), days=5)
-        visit = _demo_visit(rng, spec, questionnaire, 1.0, started, shopper_id=shopper.id,
-                            location_id=locations[code].id,
-                            questionnaire_id=questionnaire_row.id, key=f"demo-{number}")
-        visit.status = "submitted"
-        session.add(visit)
-        session.flush()
-        session.add(ReviewEvent(visit_id=visit.id, actor_id=shopper.id, action="submitted",
-                                created_at=visit.submitted_at))
+        visit = history.submit(rng, spec, 1.0, started, key=f"demo-{number}", kind=kind)
+        if kind == "returned":
+            manager_of = reviewers[regions_of[code]]
+            returned_at = visit.submitted_at + timedelta(hours=3)
+            return_visit(session=session, user=manager_of, visit=visit,
+                         revision=visit.revision, now=returned_at,
+                         note="Please check the wait time against your receipt.",
+                         notes={"wait_minutes": "The receipt says you paid 12 minutes "
+                                                "after you arrived."})
+            history.resubmit(visit, changes={"wait_minutes": 9.0},
+                             now=returned_at + timedelta(hours=20))
         added["visits"] += 1
     session.flush()
     return client
@@ -241,27 +258,60 @@ def _random_time(rng: random.Random, start: datetime, days: int) -> datetime:
                        microsecond=0)
 
 
-def _demo_visit(rng: random.Random, spec: DemoLocation, questionnaire: ParsedQuestionnaire,
-                progress: float, started: datetime, *, shopper_id: int, location_id: int,
-                questionnaire_id: int, key: str, critical: bool = False) -> Visit:
-    risk = 1.0 if critical else 0.0
-    answers = synthetic_answers(rng, spec, questionnaire, progress, critical_risk=risk)
-    ended = started + timedelta(minutes=rng.randint(12, 40))
-    visit = Visit(
-        uuid=uuid.uuid5(_NAMESPACE, key), shopper_id=shopper_id, location_id=location_id,
-        questionnaire_id=questionnaire_id, channel=spec.channel, origin="demo",
-        started_at=started, ended_at=ended, opened_at=started,
-        submitted_at=ended + timedelta(minutes=rng.randint(1, 30)), answers=answers,
-        created_at=started, updated_at=ended,
-    )
-    if spec.latitude is not None:
-        # A check-in within a few tens of metres of the store.
-        visit.latitude = spec.latitude + rng.uniform(-0.0003, 0.0003)
-        visit.longitude = spec.longitude + rng.uniform(-0.0003, 0.0003)
-        visit.position_accuracy = float(rng.randint(5, 40))
-        visit.position_status = "given"
-    apply_scores(visit, questionnaire)
-    return visit
+class _History:
+    """The demo's visits, made as a person makes them: an assignment, the phone's
+    submission (engine scores, quality flags, the audit trail), then review."""
+
+    def __init__(self, *, session: Session, shopper: User, questionnaire: ParsedQuestionnaire,
+                 questionnaire_row: Questionnaire, locations: dict[str, Location],
+                 settings: Mapping[str, Any]):
+        self.session, self.shopper = session, shopper
+        self.questionnaire, self.questionnaire_row = questionnaire, questionnaire_row
+        self.locations, self.settings = locations, settings
+        self.submissions: dict[int, Submission] = {}
+
+    def submit(self, rng: random.Random, spec: DemoLocation, progress: float,
+               started: datetime, *, key: str, critical: bool = False,
+               kind: str = "plain") -> Visit:
+        location = self.locations[spec.code]
+        risk = 1.0 if critical else 0.0
+        answers = synthetic_answers(rng, spec, self.questionnaire, progress, critical_risk=risk)
+        minutes = rng.randint(3, 4) if kind == "too_short" else rng.randint(12, 40)
+        ended = started + timedelta(minutes=minutes)
+        window_start = started - timedelta(days=2)
+        if kind == "outside_window":  # started a day before its window opened
+            window_start = started + timedelta(days=1)
+        assignment = Assignment(shopper_id=self.shopper.id, location_id=location.id,
+                                questionnaire_id=self.questionnaire_row.id, status="done",
+                                window_start=window_start,
+                                window_end=window_start + timedelta(days=10))
+        self.session.add(assignment)
+        self.session.flush()
+        position: dict[str, Any] = {}
+        if spec.latitude is not None:
+            # A check-in within a few tens of metres of the store (or two km north).
+            north = 0.02 if kind == "far_from_location" else 0.0
+            position = {"latitude": spec.latitude + north + rng.uniform(-0.0003, 0.0003),
+                        "longitude": spec.longitude + rng.uniform(-0.0003, 0.0003),
+                        "position_accuracy": float(rng.randint(5, 40)),
+                        "position_status": "given"}
+        submission = Submission(uuid=uuid.uuid5(_NAMESPACE, key), assignment_id=assignment.id,
+                                channel=spec.channel, started_at=started, ended_at=ended,
+                                answers=answers, **position)
+        visit, _created = submit_visit(
+            session=self.session, user=self.shopper, submission=submission,
+            settings=self.settings, now=ended + timedelta(minutes=rng.randint(1, 30)))
+        visit.origin = "demo"
+        self.submissions[visit.id] = submission
+        return visit
+
+    def resubmit(self, visit: Visit, *, changes: dict[str, Any], now: datetime) -> Visit:
+        """The shopper corrects a returned visit on the phone and sends it again."""
+        first = self.submissions[visit.id]
+        again = dataclasses.replace(first, answers=first.answers | changes)
+        visit, _created = submit_visit(session=self.session, user=self.shopper,
+                                       submission=again, settings=self.settings, now=now)
+        return visit
 
 
 def synthetic_answers(rng: random.Random, spec: DemoLocation,

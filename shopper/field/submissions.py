@@ -94,13 +94,15 @@ def _photo_seen_elsewhere(session: Session, visit_uuid: uuid_module.UUID,
 
 
 def submit_visit(*, session: Session, user: User, submission: Submission,
-                 settings: dict[str, Any]) -> tuple[Visit, bool]:
+                 settings: dict[str, Any], now: datetime | None = None
+                 ) -> tuple[Visit, bool]:
     """Store a finished visit with its scores; returns the visit and whether it is new.
 
     A replay of the same content returns the stored visit (`False`); a returned visit
     is resubmitted as a new revision (`False`). Raises NotFound (not the caller's
     assignment), InvalidVisit (with one problem per question), Conflict.
     """
+    now = now or utcnow()  # the demo replays history at its own times
     assignment = shopper_assignment(session=session, user=user,
                                     assignment_id=submission.assignment_id)
     location = session.get(Location, assignment.location_id)
@@ -118,7 +120,7 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     if existing is not None and existing.status == "returned":
         if existing.content_hash == content_hash:
             return existing, False  # the phone's blind re-send: the visit as it stands
-        _check_resubmission_window(session, existing, settings["RESUBMIT_DAYS"])
+        _check_resubmission_window(session, existing, settings["RESUBMIT_DAYS"], now)
     if assignment.status == "cancelled":
         raise Conflict("this assignment was cancelled")
 
@@ -137,7 +139,6 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     if problems:
         raise InvalidVisit(problems)
 
-    now = utcnow()
     was = existing.status if existing is not None else None
     returned_answers = dict(existing.answers) if was == "returned" else None
     visit = existing or Visit(uuid=submission.uuid, opened_at=now)
@@ -192,14 +193,15 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     return visit, was in (None, "draft")
 
 
-def _check_resubmission_window(session: Session, visit: Visit, days: int) -> None:
+def _check_resubmission_window(session: Session, visit: Visit, days: int, now: datetime
+                               ) -> None:
     """A returned visit may be sent again for `days` after it was returned, even once
     its assignment's window has closed."""
     returned_at = session.exec(
         select(ReviewEvent.created_at).where(ReviewEvent.visit_id == visit.id,
                                              ReviewEvent.action == "returned")
         .order_by(ReviewEvent.id.desc())).first()
-    if returned_at is not None and utcnow() > returned_at + timedelta(days=days):
+    if returned_at is not None and now > returned_at + timedelta(days=days):
         raise Conflict(f"the {days} days to send this returned visit again have passed")
 
 

@@ -143,3 +143,29 @@ def test_the_default_questionnaire_speaks_every_language_units_included():
         for question in section["questions"]:
             texts += [question["text"]] + [question[k] for k in ("unit", "help") if k in question]
     assert texts and all(isinstance(t, dict) and set(t) == set(LANGUAGES) for t in texts)
+
+
+def test_demo_visits_went_through_the_submission_and_review_services(runner, session):
+    from shopper.models import Region, ReviewEvent
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    waiting = session.exec(select(Visit).where(Visit.status == "submitted")).all()
+    flags = {flag for visit in waiting for flag in visit.quality_flags}
+    assert {"too_short", "far_from_location", "outside_window"} <= flags
+    assert all(visit.flag_count == len(visit.quality_flags) for visit in waiting)
+    [resubmitted] = [v for v in waiting if v.revision > 1]
+    actions = [e.action for e in session.exec(select(ReviewEvent).where(
+        ReviewEvent.visit_id == resubmitted.id).order_by(ReviewEvent.id))]
+    assert actions == ["submitted", "returned", "submitted"]
+    assert resubmitted.revision == 3 and resubmitted.answers["wait_minutes"] == 9.0
+    # Each approval is by a manager of the visit's own region.
+    managers = {u.id: u for u in session.exec(select(User).where(User.role == "manager"))}
+    region_of_manager = {m.id: {r.region_id for r in session.exec(
+        select(ManagerRegion).where(ManagerRegion.user_id == m.id))} for m in managers.values()}
+    approvals = session.exec(
+        select(ReviewEvent, Location.region_id).join(Visit, Visit.id == ReviewEvent.visit_id)
+        .join(Location, Location.id == Visit.location_id)
+        .where(ReviewEvent.action == "approved")).all()
+    assert approvals and all(region in region_of_manager[e.actor_id] for e, region in approvals)
+    south = session.exec(select(Region).where(Region.name == "South")).one()
+    assert any(region == south.id for _e, region in approvals)
