@@ -35,8 +35,10 @@ from .models import (
     Assignment,
     Client,
     Location,
+    ManagerRegion,
     Questionnaire,
     Region,
+    ReviewEvent,
     User,
     Visit,
 )
@@ -381,8 +383,12 @@ def _top_up_synthetic(*, session: Session, client: Client, questionnaire_row: Qu
     shopper = session.exec(select(User).where(User.email == "shopper@demo.test")).first()
     shopper_id = shopper.id if shopper else session.exec(
         select(User.id).where(User.role == "shopper")).first()
+    # Approved by a manager of the visit's own region, as the review service records it.
+    reviewer_of = dict(session.exec(
+        select(Location.id, func.min(ManagerRegion.user_id))
+        .join(ManagerRegion, ManagerRegion.region_id == Location.region_id)
+        .group_by(Location.id)).all())
     rng = random.Random(have)  # a different stream for each top-up, reproducible
-    table = Visit.__table__
     batch: list[dict[str, Any]] = []
     for number in range(have, target):
         location = locations[number % len(locations)]
@@ -400,14 +406,33 @@ def _top_up_synthetic(*, session: Session, client: Client, questionnaire_row: Qu
             "ended_at": ended, "opened_at": started, "submitted_at": ended,
             "approved_at": ended + timedelta(days=1), "latitude": None, "longitude": None,
             "position_accuracy": None, "position_status": None, "answers": answers,
-            "quality_flags": [], "revision": 1, "content_hash": None,
-            "created_at": started, "updated_at": ended,
+            "quality_flags": [], "flag_count": 0, "content_hash": None,
+            # Submitted (1), then approved (2): what the services leave.
+            "revision": 2, "created_at": started, "updated_at": ended,
         }
         row.update(score_fields(questionnaire, answers, location.channel))
         batch.append(row)
         if len(batch) == 5000:
-            session.execute(insert(table), batch)
+            _insert_history(session, batch, shopper_id, reviewer_of)
             batch = []
     if batch:
-        session.execute(insert(table), batch)
+        _insert_history(session, batch, shopper_id, reviewer_of)
     return target - have
+
+
+def _insert_history(session: Session, rows: list[dict[str, Any]], shopper_id: int,
+                    reviewer_of: dict[int, int]) -> None:
+    """Visits in bulk, with the audit trail the submission and review services write:
+    submitted by the shopper, approved by a manager of the visit's region."""
+    ids = session.execute(insert(Visit.__table__).returning(Visit.__table__.c.id),
+                          rows).scalars().all()
+    events = []
+    for visit_id, row in zip(ids, rows, strict=True):
+        events.append({"visit_id": visit_id, "actor_id": shopper_id, "action": "submitted",
+                       "note": "", "revision": 1, "before": None,
+                       "after": {"cx": row["cx"]}, "created_at": row["submitted_at"]})
+        events.append({"visit_id": visit_id, "actor_id": reviewer_of.get(row["location_id"]),
+                       "action": "approved", "note": "", "revision": 2,
+                       "before": {"status": "submitted"}, "after": {"status": "approved"},
+                       "created_at": row["approved_at"]})
+    session.execute(insert(ReviewEvent.__table__), events)

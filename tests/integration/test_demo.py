@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 from werkzeug.security import check_password_hash
 
 from shopper.models import (
@@ -169,3 +171,49 @@ def test_demo_visits_went_through_the_submission_and_review_services(runner, ses
     assert approvals and all(region in region_of_manager[e.actor_id] for e, region in approvals)
     south = session.exec(select(Region).where(Region.name == "South")).one()
     assert any(region == south.id for _e, region in approvals)
+
+
+def test_synthetic_history_is_what_the_services_would_have_written(app, runner, session):
+    """A sample of the bulk-written history against the submission and review
+    services run on the same visits (in a transaction rolled back after)."""
+    from shopper.config import DEFAULTS
+    from shopper.field.submissions import Submission, submit_visit
+    from shopper.models import ReviewEvent
+    from shopper.review.services import approve_visit
+
+    assert runner.invoke(args=["demo", "--visits", "40"]).exit_code == 0
+    sample = session.exec(select(Visit).where(Visit.origin == "synthetic")
+                          .order_by(Visit.id).limit(8)).all()
+    assert len(sample) == 8
+    shopper = session.exec(select(User).where(User.email == "shopper@demo.test")).one()
+    with Session(app.extensions["shopper.engine"]) as scratch:
+        for bulk in sample:
+            trail = session.exec(select(ReviewEvent).where(ReviewEvent.visit_id == bulk.id)
+                                 .order_by(ReviewEvent.id)).all()
+            assignment = Assignment(shopper_id=shopper.id, location_id=bulk.location_id,
+                                    questionnaire_id=bulk.questionnaire_id, status="done",
+                                    window_start=bulk.started_at - timedelta(days=1),
+                                    window_end=bulk.started_at + timedelta(days=1))
+            scratch.add(assignment)
+            scratch.flush()
+            made, _ = submit_visit(
+                session=scratch, user=scratch.get(User, shopper.id), settings=DEFAULTS,
+                submission=Submission(uuid=uuid.uuid4(), assignment_id=assignment.id,
+                                      channel=bulk.channel, started_at=bulk.started_at,
+                                      ended_at=bulk.ended_at, answers=bulk.answers),
+                now=bulk.submitted_at)
+            reviewer = scratch.get(User, trail[1].actor_id)
+            made = approve_visit(session=scratch, user=reviewer, visit=made,
+                                 revision=made.revision, now=bulk.approved_at)
+            for name in ("scores", "explanation", "cx", "service", "experience",
+                         "critical_failure", "quality_flags", "flag_count", "revision",
+                         "status"):
+                assert getattr(made, name) == getattr(bulk, name), name
+            made_trail = scratch.exec(select(ReviewEvent).where(
+                ReviewEvent.visit_id == made.id).order_by(ReviewEvent.id)).all()
+            assert [(e.action, e.actor_id, e.revision) for e in made_trail] == [
+                (e.action, e.actor_id, e.revision) for e in trail]
+            region = scratch.get(Location, bulk.location_id).region_id
+            assert scratch.exec(select(ManagerRegion).where(
+                ManagerRegion.user_id == reviewer.id, ManagerRegion.region_id == region)).first()
+        scratch.rollback()
