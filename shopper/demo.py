@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, literal
 from sqlmodel import Session, select
 
 from .auth.services import create_user
@@ -383,11 +383,6 @@ def _top_up_synthetic(*, session: Session, client: Client, questionnaire_row: Qu
     shopper = session.exec(select(User).where(User.email == "shopper@demo.test")).first()
     shopper_id = shopper.id if shopper else session.exec(
         select(User.id).where(User.role == "shopper")).first()
-    # Approved by a manager of the visit's own region, as the review service records it.
-    reviewer_of = dict(session.exec(
-        select(Location.id, func.min(ManagerRegion.user_id))
-        .join(ManagerRegion, ManagerRegion.region_id == Location.region_id)
-        .group_by(Location.id)).all())
     rng = random.Random(have)  # a different stream for each top-up, reproducible
     batch: list[dict[str, Any]] = []
     for number in range(have, target):
@@ -413,26 +408,29 @@ def _top_up_synthetic(*, session: Session, client: Client, questionnaire_row: Qu
         row.update(score_fields(questionnaire, answers, location.channel))
         batch.append(row)
         if len(batch) == 5000:
-            _insert_history(session, batch, shopper_id, reviewer_of)
+            _insert_history(session, batch)
             batch = []
     if batch:
-        _insert_history(session, batch, shopper_id, reviewer_of)
+        _insert_history(session, batch)
     return target - have
 
 
-def _insert_history(session: Session, rows: list[dict[str, Any]], shopper_id: int,
-                    reviewer_of: dict[int, int]) -> None:
+def _insert_history(session: Session, rows: list[dict[str, Any]]) -> None:
     """Visits in bulk, with the audit trail the submission and review services write:
-    submitted by the shopper, approved by a manager of the visit's region."""
-    ids = session.execute(insert(Visit.__table__).returning(Visit.__table__.c.id),
-                          rows).scalars().all()
-    events = []
-    for visit_id, row in zip(ids, rows, strict=True):
-        events.append({"visit_id": visit_id, "actor_id": shopper_id, "action": "submitted",
-                       "note": "", "revision": 1, "before": None,
-                       "after": {"cx": row["cx"]}, "created_at": row["submitted_at"]})
-        events.append({"visit_id": visit_id, "actor_id": reviewer_of.get(row["location_id"]),
-                       "action": "approved", "note": "", "revision": 2,
-                       "before": {"status": "submitted"}, "after": {"status": "approved"},
-                       "created_at": row["approved_at"]})
-    session.execute(insert(ReviewEvent.__table__), events)
+    submitted by the shopper, approved by a manager of the visit's region. The trail is
+    written by the database from the visits just inserted (one statement per action)."""
+    last = session.exec(select(func.max(Visit.id))).one() or 0
+    session.execute(insert(Visit.__table__), rows)
+    visit = Visit.__table__
+    new = visit.c.id > last
+    event = ReviewEvent.__table__
+    columns = ["visit_id", "actor_id", "action", "note", "revision", "created_at"]
+    session.execute(event.insert().from_select(columns, select(
+        visit.c.id, visit.c.shopper_id, literal("submitted"), literal(""), literal(1),
+        visit.c.submitted_at).where(new)))
+    reviewer = (select(func.min(ManagerRegion.user_id))
+                .join(Location, Location.region_id == ManagerRegion.region_id)
+                .where(Location.id == visit.c.location_id).scalar_subquery())
+    session.execute(event.insert().from_select(columns, select(
+        visit.c.id, reviewer, literal("approved"), literal(""), literal(2),
+        visit.c.approved_at).where(new)))
