@@ -246,3 +246,14 @@ def test_a_client_viewer_reads_approved_visits_without_shopper_or_position(world
     own = client.get(f"/api/v1/visits/{visit['uuid']}",
                      headers=bearer(world["sam_token"])).get_json()
     assert own["position"]["latitude"] == 53.8 and "shopper" not in own
+
+
+def test_a_blind_resend_after_an_edit_changes_nothing(world, client, app):
+    body, visit = submit(client, world)
+    act(client, world, "north_manager", visit, "edit", revision=1,
+        answers={"greeted": "no"}, reason="The video shows no greeting")
+    again = client.post("/api/v1/visits", json=body, headers=bearer(world["sam_token"]))
+    assert again.status_code == 200
+    assert (again.get_json()["answers"]["greeted"], again.get_json()["revision"]) == ("no", 2)
+    kept = stored(app, visit["uuid"])
+    assert (kept.answers["greeted"], kept.revision) == ("no", 2)
