@@ -34,36 +34,31 @@ def _answer(visit: Visit):
     return jsonify(visit_document(visit, questionnaire, g.user.role))
 
 
+def _act(visit_uuid: str, action, *fields: str):
+    """Run a review action with the revision and the `fields` of the JSON body."""
+    payload = _payload()
+    visit = action(session=db.get_session(), user=g.user, visit=_visit(visit_uuid),
+                   revision=payload.get("revision"), now=utcnow(),
+                   **{name: payload.get(name) for name in fields})
+    return _answer(visit)
+
+
 @bp.post("/visits/<visit_uuid>/approve")
 @login_required
 def approve_visit(visit_uuid: str):
-    payload = _payload()
-    visit = services.approve_visit(session=db.get_session(), user=g.user,
-                                   visit=_visit(visit_uuid), revision=payload.get("revision"),
-                                   now=utcnow())
-    return _answer(visit)
+    return _act(visit_uuid, services.approve_visit)
 
 
 @bp.post("/visits/<visit_uuid>/return")
 @login_required
 def return_visit(visit_uuid: str):
-    payload = _payload()
-    visit = services.return_visit(session=db.get_session(), user=g.user,
-                                  visit=_visit(visit_uuid), revision=payload.get("revision"),
-                                  note=payload.get("note"), notes=payload.get("notes"),
-                                  now=utcnow())
-    return _answer(visit)
+    return _act(visit_uuid, services.return_visit, "note", "notes")
 
 
 @bp.patch("/visits/<visit_uuid>")
 @login_required
 def edit_visit(visit_uuid: str):
-    payload = _payload()
-    visit = services.edit_visit(session=db.get_session(), user=g.user,
-                                visit=_visit(visit_uuid), revision=payload.get("revision"),
-                                answers=payload.get("answers"), reason=payload.get("reason"),
-                                now=utcnow())
-    return _answer(visit)
+    return _act(visit_uuid, services.edit_visit, "answers", "reason")
 
 
 @bp.get("/visits/<visit_uuid>/events")
