@@ -75,10 +75,27 @@ def app(migrated, tmp_path):
     engine.dispose()
 
 
+def _closing(app):
+    """The app, with every response closed even when the browser drops the connection
+    mid-file (a test's browser closing while its service worker still fetches):
+    Werkzeug's development server then skips closing it, and the open file would
+    surface as a ResourceWarning in an unrelated test."""
+
+    def serve(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            yield from response
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app):
     """The app served on loopback by a real WSGI server in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
