@@ -13,10 +13,10 @@ from .. import db
 from ..auth.permissions import get_visible_by_uuid
 from ..auth.session import login_required
 from ..exceptions import NotFound
-from ..models import Questionnaire, Visit, utcnow
+from ..models import Visit, utcnow
 from ..review import services
 from .documents import event_document, visit_document
-from .views import bp
+from .views import bp, questionnaire_row_of
 
 
 def _payload() -> dict:
@@ -30,8 +30,7 @@ def _visit(visit_uuid: str) -> Visit:
 
 def _answer(visit: Visit):
     db.commit()
-    questionnaire = db.get_session().get(Questionnaire, visit.questionnaire_id)
-    return jsonify(visit_document(visit, questionnaire, g.user.role))
+    return jsonify(visit_document(visit, questionnaire_row_of(visit), g.user.role))
 
 
 def _act(visit_uuid: str, action, *fields: str):

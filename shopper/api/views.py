@@ -161,7 +161,7 @@ def _number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-def _questionnaire_row(visit: Visit) -> Questionnaire:
+def questionnaire_row_of(visit: Visit) -> Questionnaire:
     return db.get_session().get(Questionnaire, visit.questionnaire_id)
 
 
@@ -175,7 +175,7 @@ def submit_visit():
                                           submission=_submission(payload),
                                           settings=current_app.config)
     db.commit()  # 201 means committed
-    response = jsonify(visit_document(visit, _questionnaire_row(visit), g.user.role))
+    response = jsonify(visit_document(visit, questionnaire_row_of(visit), g.user.role))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.get_visit", visit_uuid=visit.uuid)
     return response
@@ -205,7 +205,7 @@ def save_draft(visit_uuid: str):
 @login_required
 def get_visit(visit_uuid: str):
     visit = _visible_visit(visit_uuid)
-    return jsonify(visit_document(visit, _questionnaire_row(visit), g.user.role))
+    return jsonify(visit_document(visit, questionnaire_row_of(visit), g.user.role))
 
 
 def _visible_visit(visit_uuid: str) -> Visit:

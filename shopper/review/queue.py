@@ -5,16 +5,16 @@ Plain data for the templates; every number on them is the engine's, as it stored
 
 from __future__ import annotations
 
-import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import String, cast, func
+from sqlalchemy import String, case, cast, func
 from sqlmodel import Session, select
 
 from ..auth.permissions import visit_scope
 from ..field.quality import FLAGS, distance_m
+from ..field.submissions import photos_named
 from ..models import Client, Location, Photo, Region, ReviewEvent, User, Visit, utcnow
 from ..questionnaires import questionnaire_of
 from ..scoring import AnswerExplanation, Question, Section, explanation_from_document
@@ -114,8 +114,9 @@ def review_queue(*, session: Session, user: User, region: int | None = None,
         locations=[tuple(r) for r in counted(Location.id, Location.name)],
         shoppers=[(i, name or email, n) for i, name, email, n in counted(
             User.id, User.name, User.email)],
-        flags=[(f, session.exec(select(func.count()).select_from(Visit)
-                                .where(*waiting, _has_flag(f))).one()) for f in FLAGS])
+        flags=list(zip(FLAGS, session.exec(  # every flag's count in one pass
+            select(*(func.coalesce(func.sum(case((_has_flag(f), 1), else_=0)), 0)
+                     for f in FLAGS)).where(*waiting)).one(), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,7 @@ def visit_page(*, session: Session, visit: Visit) -> VisitPage:
                                            questionnaire_id=visit.questionnaire_id)
     explained = {e.question: e for e in explanation_from_document(
         visit.explanation or [], questionnaire, visit.answers)}
-    refs = []
-    for value in visit.answers.values():
-        for ref in value if isinstance(value, list) else ():
-            try:
-                refs.append(uuid_module.UUID(str(ref)))
-            except ValueError:
-                continue
-    photos = {str(p.uuid): p for p in session.exec(select(Photo).where(Photo.uuid.in_(refs)))}
+    photos = photos_named(session, visit.answers)
     sections = []
     for section in questionnaire.sections:
         if visit.channel not in questionnaire.section_channels(section):

@@ -83,9 +83,6 @@ def _visit(visit_uuid: str) -> Visit:
 
 def _page(visit: Visit, status: int = 200, **forms):
     page = queue.visit_page(session=db.get_session(), visit=visit)
-    edit = forms.get("edit_form") or EditForm(revision=visit.revision)
-    edit.question.choices = [(row.question.id, str(row.question.id))
-                             for _section, rows in page.sections for row in rows]
     now = utcnow()
     opener = None
     if services.opened_by_other(visit, g.user, now):
@@ -97,7 +94,7 @@ def _page(visit: Visit, status: int = 200, **forms):
                            current_app.config["DEFAULT_TIMEZONE"]),
         approve_form=forms.get("approve_form") or ApproveForm(revision=visit.revision),
         return_form=forms.get("return_form") or ReturnForm(revision=visit.revision),
-        edit_form=edit, errors=forms.get("errors", {})), status
+        edit_form=forms.get("edit_form") or EditForm(revision=visit.revision)), status
 
 
 @bp.get("/visits/<visit_uuid>")
@@ -135,8 +132,7 @@ def approve_visit(visit_uuid: str):
         return _changed_meanwhile(visit)
     db.commit()
     flash(_("Visit approved: it counts in the scorecards."), "success")
-    return redirect((request.form.get("next") == "queue" and url_for("review.review_queue"))
-                    or url_for("review.review_visit", visit_uuid=visit.uuid))
+    return redirect(url_for("review.review_visit", visit_uuid=visit.uuid))
 
 
 @bp.post("/visits/<visit_uuid>/return")
