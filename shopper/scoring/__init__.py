@@ -12,11 +12,16 @@ from .aggregate import (
     GroupScorecard,
     LocationScorecard,
     Summary,
+    Sums,
     aggregate_group,
     aggregate_location,
+    location_from_sums,
     summarize,
+    summary_from_sums,
 )
+from .change import Change, compare_locations, compare_summaries
 from .documents import (
+    change_document,
     explanation_document,
     explanation_from_document,
     group_document,
@@ -41,7 +46,7 @@ from .questionnaire import (
     parse_questionnaire,
     to_document,
 )
-from .stats import t_quantile_975
+from .stats import t_cdf, t_quantile, t_quantile_975
 from .visit import AnswerExplanation, InvalidAnswers, VisitScores, score_visit, visible_questions
 
 __all__ = [
@@ -50,6 +55,7 @@ __all__ = [
     "QUESTION_TYPES",
     "AnswerExplanation",
     "Band",
+    "Change",
     "GroupScorecard",
     "InvalidAnswers",
     "LocationScorecard",
@@ -61,18 +67,26 @@ __all__ = [
     "Section",
     "ShowIf",
     "Summary",
+    "Sums",
     "VisitScores",
     "aggregate_group",
     "aggregate_location",
+    "change_document",
+    "compare_locations",
+    "compare_summaries",
     "explanation_document",
     "explanation_from_document",
     "group_document",
     "localized",
     "location_document",
+    "location_from_sums",
     "parse_questionnaire",
     "score_visit",
     "summarize",
     "summary_document",
+    "summary_from_sums",
+    "t_cdf",
+    "t_quantile",
     "t_quantile_975",
     "to_document",
     "visible_questions",

@@ -6,10 +6,12 @@ same wherever it is shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from .aggregate import GroupScorecard, LocationScorecard, Summary
+from .change import Change
 from .questionnaire import Questionnaire
 from .visit import AnswerExplanation, VisitScores
 
@@ -95,3 +97,12 @@ def location_document(scorecard: LocationScorecard) -> dict[str, Any]:
 
 def group_document(scorecard: GroupScorecard) -> dict[str, Any]:
     return asdict(scorecard)
+
+
+def change_document(changes: Mapping[str, Change]) -> dict[str, Any]:
+    """`{"cx": {"previous", "change", "significant"}, "service": ..., "experience": ...}`
+    from `compare_locations` (the keys and their order are the mapping's), full
+    precision like every other document: only display rounds."""
+    return {name: {"previous": change.previous, "change": change.change,
+                   "significant": change.significant}
+            for name, change in changes.items()}
