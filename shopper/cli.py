@@ -100,9 +100,15 @@ db_group = AppGroup("db", help="The database: migrations.")
 def db_upgrade(revision: str) -> None:
     """Apply migrations (to the latest by default)."""
     from . import db, migrate
+    from .scorecards.storage import rebuild_score_days, score_days_missing
 
     migrate.upgrade(db.engine(), revision)
     click.echo(f"Database is at {revision}.")
+    if revision == "head":
+        with _session() as session:
+            if score_days_missing(session):
+                written = rebuild_score_days(session=session)
+                click.echo(f"Scorecard sums rebuilt: {written} rows.")
 
 
 @db_group.command("revision")

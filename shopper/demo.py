@@ -44,6 +44,7 @@ from .models import (
 )
 from .questionnaires import import_questionnaire, parse_stored
 from .review.services import approve_visit, return_visit
+from .scorecards.storage import rebuild_score_days
 from .scoring import Questionnaire as ParsedQuestionnaire
 
 CLIENT_NAME = "Demo Retail"
@@ -412,6 +413,7 @@ def _top_up_synthetic(*, session: Session, client: Client, questionnaire_row: Qu
             batch = []
     if batch:
         _insert_history(session, batch)
+    rebuild_score_days(session=session, location_ids=[location.id for location in locations])
     return target - have
 
 

@@ -24,6 +24,7 @@ from shopper.models import (
     utcnow,
 )
 from shopper.questionnaires import import_questionnaire, parse_stored
+from shopper.scorecards.storage import refresh_visit_day
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The spec's worked examples: the shared copy when it sits beside the project (as in
@@ -159,6 +160,8 @@ def make_visit(session, shopper, location, questionnaire=None, answers=None,
     apply_scores(visit, parse_stored(questionnaire))
     session.add(visit)
     session.flush()
+    if status == "approved":  # as the review service leaves it: counted in the sums
+        refresh_visit_day(session=session, visit=visit)
     return visit
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..field.assignments import OpenAssignment
+from ..field.scores import stored_scores
 from ..models import Location, Questionnaire, ReviewEvent, User, Visit
 
 
@@ -38,7 +39,7 @@ def visit_document(visit: Visit, questionnaire: Questionnaire, reader_role: str
         "submitted_at": _time(visit.submitted_at),
         "revision": visit.revision,
         "answers": visit.answers,
-        "scores": visit.scores,
+        "scores": stored_scores(visit),
         "position": position,
         "position_status": visit.position_status,
         "quality_flags": visit.quality_flags,

@@ -23,14 +23,31 @@ def score_fields(questionnaire: Questionnaire, answers: dict[str, Any], channel:
     Raises `InvalidAnswers` (naming each question) when the answers are invalid.
     """
     scores: VisitScores = score_visit(questionnaire, answers, channel, explain=True)
+    document = visit_scores_document(scores)
     return {
-        "scores": dict(visit_scores_document(scores)),  # the row owns its document
+        # Each score once: the headline scores in their columns (SQL sorts and sums
+        # them), the rest of the engine's document here.
+        "scores": {key: document[key] for key in DOCUMENT_PARTS},
         "explanation": explanation_document(scores),
         "cx": scores.cx,
         "service": scores.service,
         "experience": scores.experience,
         "critical_failure": bool(scores.critical_failures),
     }
+
+
+#: The parts of the engine's scores document kept in Visit.scores; cx, service and
+#: experience are Visit's columns.
+DOCUMENT_PARTS = ("sections", "touchpoints", "critical_failures")
+
+
+def stored_scores(visit: Visit) -> dict[str, Any] | None:
+    """The visit's scores document as the engine made it (spec/scoring.md section 3):
+    the headline columns and the stored sections, touchpoints and critical failures."""
+    if visit.scores is None:
+        return None
+    return {"cx": visit.cx, "service": visit.service, "experience": visit.experience,
+            **{key: visit.scores.get(key) for key in DOCUMENT_PARTS}}
 
 
 def answer_problems(questionnaire: Questionnaire, answers: dict[str, Any], channel: str

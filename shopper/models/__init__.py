@@ -7,6 +7,7 @@ from .org import CHANNELS, Client, Location, Region
 from .questionnaires import QUESTIONNAIRE_STATUSES, Questionnaire
 from .reports import ReportDelivery, ReportSchedule
 from .review import ReviewEvent
+from .scorecards import ScoreDay
 from .users import ROLES, ManagerRegion, User
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ReportDelivery",
     "ReportSchedule",
     "ReviewEvent",
+    "ScoreDay",
     "UTCDateTime",
     "User",
     "Visit",

@@ -83,12 +83,13 @@ class Visit(SQLModel, table=True):
     position_status: str | None = Field(default=None, max_length=12)
     #: Answers in the format of spec/scoring.md section 2.
     answers: dict[str, Any] = json_column(default_factory=dict)
-    #: The engine's scores document (cx, service, experience, sections, touchpoints,
-    #: critical_failures); None for a draft or invalid answers.
+    #: The engine's scores beyond the headline columns below: sections, touchpoints,
+    #: critical_failures (field.scores.stored_scores gives the whole document); None for
+    #: a draft or invalid answers.
     scores: dict[str, Any] | None = json_column(nullable=True)
     #: The engine's per-question explanation, as stored at scoring time.
     explanation: list[Any] | None = json_column(nullable=True)
-    # Headline scores copied from `scores` for sorting and filtering; the engine made them.
+    # Headline scores, as the engine made them (stored only here).
     cx: float | None = None
     service: float | None = None
     experience: float | None = None

@@ -14,6 +14,7 @@ CHANNELS = ("in_store", "online", "phone")
 
 class Client(SQLModel, table=True):
     __tablename__ = "client"
+    __table_args__ = (CheckConstraint("target >= 0 AND target <= 100", name="ck_client_target"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
@@ -22,6 +23,9 @@ class Client(SQLModel, table=True):
     #: IANA time zone of the programme (e.g. Europe/London): which calendar day a visit
     #: belongs to, and the times shown. None: the DEFAULT_TIMEZONE setting.
     timezone: str | None = Field(default=None, max_length=64)
+    #: The score the client aims at (0 to 100): the line drawn on bars and trends, and
+    #: where the service-against-experience map splits.
+    target: float = Field(default=80.0, sa_column_kwargs={"server_default": "80"})
     created_at: datetime = timestamp(default_now=True)
 
 

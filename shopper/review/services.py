@@ -21,6 +21,7 @@ from ..field.scores import score_fields
 from ..field.submissions import locked_visit
 from ..models import ReviewEvent, User, Visit
 from ..questionnaires import questionnaire_of
+from ..scorecards.storage import refresh_visit_day
 from ..scoring import InvalidAnswers
 
 #: Who reviews: managers (their regions' visits, as the permission module decides) and
@@ -68,6 +69,7 @@ def approve_visit(*, session: Session, user: User, visit: Visit, revision: Any,
     _event(session, visit, user, "approved", now, before={"status": "submitted"},
            after={"status": "approved"})
     session.flush()
+    refresh_visit_day(session=session, visit=visit)
     return visit
 
 
@@ -155,6 +157,8 @@ def edit_visit(*, session: Session, user: User, visit: Visit, revision: Any,
     _event(session, visit, user, "edited", now, note=why, before=before,
            after={"answers": {q: edited.get(q) for q in changed}, "cx": visit.cx})
     session.flush()
+    if visit.status == "approved":
+        refresh_visit_day(session=session, visit=visit)
     return visit
 
 

@@ -94,7 +94,7 @@ def test_fill_and_send_a_visit_with_a_photo_and_the_stopwatch(
     [visit] = visits(app)
     assert visit.status == "submitted"
     assert visit.answers["wait_minutes"] == 4.5
-    assert visit.scores["cx"] is not None
+    assert visit.cx is not None
     assert visit.position_status == "given" and abs(visit.latitude - LEEDS["latitude"]) < 1e-6
     [ref] = visit.answers.get("receipt_photo") or visit.answers["shelf_photo"]
     with Session(app.extensions["shopper.engine"]) as session:

@@ -80,7 +80,7 @@ def test_sending_a_complete_form_stores_the_visit(world, client, auth, session):
     assert response.headers["Location"] == "/shopper"
     visit = session.exec(select(Visit)).one()
     assert visit.status == "submitted" and visit.answers["store_clean"] == 5
-    assert visit.scores["cx"] == 100.0
+    assert visit.cx == 100.0
     listing = client.get("/shopper").text
     assert "Visit sent. The server received it at" in listing
     assert "See receipt" in listing
