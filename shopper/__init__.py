@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .field import views as field_views
     from .main import views as main_views
     from .review import views as review_views
+    from .scorecards import views as scorecard_views
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -37,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (auth_views.bp, main_views.bp, field_views.bp, api_views.bp,
-                      review_views.bp):
+                      review_views.bp, scorecard_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from flask import Flask, current_app, g
-from flask_babel import format_decimal, format_number, get_locale
+from flask_babel import format_decimal, format_number, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -38,9 +38,12 @@ ASSIGNMENT_STATE_LABELS = {"new": _l("New"), "draft": _l("Draft saved"), "sent":
 #: The navigation of each role: (endpoint, label).
 NAVIGATION = {
     "shopper": (("main.home_shopper", _l("My visits")),),
-    "manager": (("main.home_manager", _l("My regions")), ("review.review_queue", _l("Review"))),
-    "admin": (("main.home_admin", _l("Programme")), ("review.review_queue", _l("Review"))),
-    "client": (("main.home_client", _l("Our locations")),),
+    "manager": (("main.home_manager", _l("My regions")), ("review.review_queue", _l("Review")),
+                ("scorecards.overview", _l("Scorecards"))),
+    "admin": (("main.home_admin", _l("Programme")), ("review.review_queue", _l("Review")),
+              ("scorecards.overview", _l("Scorecards"))),
+    "client": (("main.home_client", _l("Our locations")),
+               ("scorecards.overview", _l("Scorecards"))),
 }
 
 
@@ -87,11 +90,32 @@ def event_label(event) -> str:
     return str(EVENT_LABELS.get(action, action))
 
 
+def touchpoint_label(name: str) -> str:
+    """A touchpoint's name as words: speed_of_help -> "Speed of help"."""
+    return name.replace("_", " ").strip().capitalize()
+
+
 def format_score(value: float | None) -> str:
     """A score as every page shows it: one decimal, in the reader's locale."""
     if value is None:
         return "–"
     return format_decimal(value, "0.0")
+
+
+def format_change(value: float | None) -> str:
+    """A change between periods with its sign, one decimal, in the reader's locale."""
+    if value is None:
+        return "–"
+    if abs(value) < 0.05:  # shown as 0.0: no sign for what rounds to nothing
+        return format_decimal(0, "0.0")
+    return format_decimal(value, "+0.0;-0.0")
+
+
+def format_interval(interval: tuple[float, float] | None) -> str:
+    """A 95% interval as its two ends: "76.1–88.0"."""
+    if interval is None:
+        return "–"
+    return f"{format_score(interval[0])}–{format_score(interval[1])}"
 
 
 def language_names():
@@ -111,11 +135,15 @@ def init_app(app: Flask) -> None:
         localized=localized,
         local_date=local_date,
         format_score=format_score,
+        touchpoint_label=touchpoint_label,
+        format_change=format_change,
+        format_interval=format_interval,
         event_label=event_label,
         flag_label=lambda f: FLAG_LABELS.get(f, f),
         flag_explanation=lambda f: FLAG_EXPLANATIONS.get(f, ""),
         local_time=local_time,
         format_number=format_number,
+        format_percent=format_percent,
         format_decimal=format_decimal,
         _=_,
     )

@@ -392,7 +392,7 @@ def _location_schemas() -> dict[str, Any]:
         "Scorecard": _object(
             ["location", "name", "region", "channel", "from", "to", "visits",
              "critical_failure_rate", "cx", "service", "experience", "sections",
-             "touchpoints"], {
+             "touchpoints", "change"], {
                 "location": {"type": "integer"}, "name": {"type": "string"},
                 "region": {"type": "string"}, "channel": _ref("Channel"),
                 "from": {"type": ["string", "null"], "format": "date"},
@@ -402,9 +402,23 @@ def _location_schemas() -> dict[str, Any]:
                     "description": "0 to 1; null with no visits"},
                 "cx": _ref("ScoreSummary"), "service": _ref("ScoreSummary"),
                 "experience": _ref("ScoreSummary"),
-                "sections": _ref("ScoreMap"), "touchpoints": _ref("ScoreMap")},
+                "sections": _ref("ScoreMap"), "touchpoints": _ref("ScoreMap"),
+                "change": _object(["cx", "service", "experience"], {
+                    "cx": _ref("Change"), "service": _ref("Change"),
+                    "experience": _ref("Change")},
+                    "against the previous period of the same length (all null when the "
+                    "period is open-ended)")},
             "spec/scoring.md section 5 over the location's approved visits in the period, "
             "plus its name, region and channel"),
+        "Change": _object(
+            ["previous", "change", "significant"], {
+                "previous": _NUMBER_OR_NULL | {
+                    "description": "the mean over the previous period"},
+                "change": _NUMBER_OR_NULL | {"description": "this mean minus the previous"},
+                "significant": {"type": ["boolean", "null"], "description":
+                                "Welch's t-test, two-sided, 5%; null when either period "
+                                "has fewer than 2 visits"}},
+            "spec/scoring.md section 7"),
     }
 
 

@@ -25,11 +25,11 @@ from ..field.photos import store_photo
 from ..field.submissions import Submission
 from ..field.submissions import submit_visit as submit_visit_service
 from ..models import Location, Photo, Questionnaire, Region, Visit, utcnow
-from ..periods import location_zone, started_within
+from ..periods import started_within
 from ..problems import problem
 from ..questionnaires import find_questionnaire
 from ..scorecards import services as scorecards
-from ..scoring import Problem
+from ..scoring import Problem, change_document
 from ..scoring import location_document as scoring_location_document
 from ..times import parse_day, parse_instant
 from .documents import assignment_document, location_document, visit_document
@@ -313,16 +313,15 @@ def location_scorecard(location_id: int):
     days = _days(problems)
     if problems:
         raise Unprocessable(problems)
-    card = scorecards.location_scorecard(
+    card, change = scorecards.location_scorecard(
         session=session, location=location, first_day=days.get("from"),
-        last_day=days.get("to"),
-        zone=location_zone(session, location, current_app.config["DEFAULT_TIMEZONE"]))
+        last_day=days.get("to"))
     region = session.get(Region, location.region_id)
     return jsonify({"location": location.id, "name": location.name, "region": region.name,
                     "channel": location.channel,
                     "from": days["from"].isoformat() if "from" in days else None,
                     "to": days["to"].isoformat() if "to" in days else None}
-                   | scoring_location_document(card))
+                   | scoring_location_document(card) | {"change": change_document(change)})
 
 
 @bp.get("/questionnaires/<key>")

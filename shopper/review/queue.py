@@ -140,9 +140,10 @@ class VisitPage:
     events: list[tuple[ReviewEvent, User | None]]
 
 
-def visit_page(*, session: Session, visit: Visit) -> VisitPage:
-    """Everything the reviewer's page of a visit shows, in journey order."""
-    location = session.get(Location, visit.location_id)
+def answer_sections(*, session: Session, visit: Visit
+                    ) -> list[tuple[Section, list[AnswerRow]]]:
+    """The visit's answers with the engine's explanation and their photos, by section in
+    journey order (the sections of the visit's channel)."""
     _row, questionnaire = questionnaire_of(session=session,
                                            questionnaire_id=visit.questionnaire_id)
     explained = {e.question: e for e in explanation_from_document(
@@ -160,6 +161,13 @@ def visit_page(*, session: Session, visit: Visit) -> VisitPage:
             rows.append(AnswerRow(question=question, answer=answer,
                                   explanation=explained.get(question.id), photos=shown))
         sections.append((section, rows))
+    return sections
+
+
+def visit_page(*, session: Session, visit: Visit) -> VisitPage:
+    """Everything the reviewer's page of a visit shows, in journey order."""
+    location = session.get(Location, visit.location_id)
+    sections = answer_sections(session=session, visit=visit)
     distance = None
     if None not in (visit.latitude, visit.longitude, location.latitude, location.longitude):
         distance = distance_m(visit.latitude, visit.longitude, location.latitude,

@@ -53,9 +53,9 @@ def screenshot(tmp_path):
 @contextmanager
 def logged_in_phone(browser, live_server: str, email: str, password: str,
                     **options) -> Iterator:
-    """A phone-sized page logged in as `email`; fails the test if a script error
-    happened on any page it showed."""
-    context = browser.new_context(viewport=PHONE, **options)
+    """A phone-sized page (unless `viewport` says otherwise) logged in as `email`;
+    fails the test if a script error happened on any page it showed."""
+    context = browser.new_context(**({"viewport": PHONE} | options))
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

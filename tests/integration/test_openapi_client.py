@@ -69,7 +69,8 @@ def test_the_generator_takes_every_endpoint_and_model(client, tmp_path):
     assert "warning" not in output.lower(), output
     assert "unable to" not in output.lower(), output
     models = tmp_path / PACKAGE / "models"
-    for module in ("visit", "scores", "score_map", "scorecard", "score_summary", "event",
+    for module in ("visit", "scores", "score_map", "scorecard", "score_summary", "change",
+                   "event",
                    "assignment", "questionnaire", "invalid", "error"):
         assert (models / f"{module}.py").is_file(), module
 
@@ -84,6 +85,7 @@ def test_a_generated_client_follows_a_visit_through_review(api, world, live_serv
         Approve,
         Assignment,
         AssignmentList,
+        Change,
         Channel,
         Event,
         EventAction,
@@ -160,3 +162,6 @@ def test_a_generated_client_follows_a_visit_through_review(api, world, live_serv
     assert (scorecard.cx.n, scorecard.cx.ci95) == (1, None)
     assert isinstance(scorecard.sections, ScoreMap)
     assert scorecard.sections.to_dict() == visit.scores.sections.to_dict()
+    assert isinstance(scorecard.change.cx, Change)  # no period given: nothing to compare
+    assert (scorecard.change.cx.previous, scorecard.change.cx.change,
+            scorecard.change.cx.significant) == (None, None, None)
