@@ -241,7 +241,23 @@ def questionnaire_export(key: str, version: int | None, output: str) -> None:
     sys.stdout.buffer.write(text)
 
 
-APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group)
+# --- shopper scorecards -------------------------------------------------------------
+
+scorecards_group = AppGroup("scorecards", help="Scorecards: the sums they read.")
+
+
+@scorecards_group.command("rebuild")
+def scorecards_rebuild() -> None:
+    """Rewrite the scorecard sums (score_day) from the approved visits: after loading
+    visits in bulk outside the app, or to repair."""
+    from .scorecards.storage import rebuild_score_days
+
+    with _session() as session:
+        written = rebuild_score_days(session=session)
+    click.echo(f"Scorecard sums rebuilt: {written} rows.")
+
+
+APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group, scorecards_group)
 
 
 def init_app(app) -> None:

@@ -378,3 +378,21 @@ def test_the_map_splits_at_the_clients_target(session, world):
     low = min(service, experience) - 1
     assert n1 in display.corners(data.locations, low)["both_strong"]
     assert n1 in display.corners(data.locations, max(service, experience) + 1)["both_weak"]
+
+
+def test_the_commands_refill_missing_sums(runner, session, world):
+    from sqlalchemy import delete
+
+    make_visit(session, world["sam"], world["store"], world["questionnaire"])
+    session.commit()
+    written = session.exec(select(ScoreDay)).all()
+    assert written
+    session.execute(delete(ScoreDay))
+    session.commit()
+    result = runner.invoke(args=["db", "upgrade"])  # a database migrated to score_day
+    assert result.exit_code == 0, result.output
+    assert f"Scorecard sums rebuilt: {len(written)} rows." in result.output
+    result = runner.invoke(args=["scorecards", "rebuild"])
+    assert result.exit_code == 0 and f"{len(written)} rows" in result.output
+    session.expire_all()
+    assert len(session.exec(select(ScoreDay)).all()) == len(written)
