@@ -14,7 +14,6 @@ CHANNELS = ("in_store", "online", "phone")
 
 class Client(SQLModel, table=True):
     __tablename__ = "client"
-    __table_args__ = (CheckConstraint("target >= 0 AND target <= 100", name="ck_client_target"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)

@@ -3,6 +3,7 @@ agree with the models."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -82,4 +83,57 @@ def test_an_older_database_is_upgraded_with_its_data(empty_database):
     migrate.upgrade(engine)  # at head already: nothing to do, nothing lost
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM client")).scalar() == 1
+    engine.dispose()
+
+
+def _insert(connection, table: str, **values) -> int:
+    """A row with `values` and a plain value for every other required column."""
+    columns = inspect(connection).get_columns(table)
+    row = dict(values)
+    for column in columns:
+        if column["name"] in row or column["nullable"] or column.get("default") is not None \
+                or column["name"] == "id":
+            continue
+        kind = str(column["type"]).upper()
+        row[column["name"]] = (
+            "2026-10-01 10:00:00+00:00" if "DATE" in kind or "TIME" in kind
+            else True if "BOOL" in kind else 1 if "INT" in kind else 1.0 if "FLOAT" in kind or
+            "REAL" in kind or "DOUBLE" in kind else
+            uuid.uuid4().hex if "UUID" in kind or "CHAR(32)" in kind
+            else "{}" if "JSON" in kind else f"{table}-{column['name']}")
+    names = ", ".join(row)
+    marks = ", ".join(f":{name}" for name in row)
+    result = connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+                                     "RETURNING id"), row)
+    return result.scalar()
+
+
+def test_scores_are_stored_once_after_0004(empty_database):
+    """0004 keeps cx, service and experience only in the visit's columns, and
+    `shopper db upgrade` then fills the sums (tested in test_scorecards)."""
+    engine = empty_database
+    migrate.upgrade(engine, "0003")
+    with engine.begin() as connection:
+        client = _insert(connection, "client", name="Acme")
+        region = _insert(connection, "region", client_id=client, name="North")
+        location = _insert(connection, "location", region_id=region, code="N1",
+                           channel="in_store")
+        user = _insert(connection, "user_account", email="sam@example.com", role="shopper",
+                       client_id=None)
+        questionnaire = _insert(connection, "questionnaire", key="q", version=1,
+                                status="published")
+        _insert(connection, "visit", shopper_id=user, location_id=location,
+                questionnaire_id=questionnaire, status="approved", channel="in_store",
+                origin="field", cx=75.0, service=80.0, experience=70.0,
+                scores='{"cx": 75.0, "service": 80.0, "experience": 70.0, '
+                       '"sections": {"a": 75.0}, "touchpoints": {"t": 75.0}, '
+                       '"critical_failures": []}')
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        scores, cx = connection.execute(text("SELECT scores, cx FROM visit")).one()
+        target = connection.execute(text("SELECT target FROM client")).scalar()
+    scores = json.loads(scores) if isinstance(scores, str) else scores
+    assert scores == {"sections": {"a": 75.0}, "touchpoints": {"t": 75.0},
+                      "critical_failures": []}
+    assert cx == 75.0 and target == 80.0  # and the visit survived the client's new column
     engine.dispose()
