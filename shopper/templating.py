@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import datetime, tzinfo
+from decimal import ROUND_HALF_EVEN, Decimal
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from flask import Flask, current_app, g
@@ -95,11 +99,27 @@ def touchpoint_label(name: str) -> str:
     return name.replace("_", " ").strip().capitalize()
 
 
+#: One decimal, rounded half to even from the shortest repr, as Babel's "0.0" rounds.
+_TENTH = Decimal("0.1")
+
+
+@functools.lru_cache(maxsize=32)
+def _number_symbols(locale: str) -> tuple[str, str]:
+    symbols = Locale.parse(locale).number_symbols.get("latn", {})
+    return symbols.get("decimal", "."), symbols.get("minusSign", "-")
+
+
 def format_score(value: float | None) -> str:
-    """A score as every page shows it: one decimal, in the reader's locale."""
+    """A score as every page, chart and report shows it: one decimal, in the reader's
+    locale (83.3; 83,3 in German). The same digits as Babel's format_decimal(value,
+    "0.0"), without its cost per call (a scorecard page shows hundreds of numbers)."""
     if value is None:
         return "–"
-    return format_decimal(value, "0.0")
+    if not math.isfinite(value) or abs(value) >= 1000:  # no grouping needed below
+        return format_decimal(value, "0.0")
+    decimal, minus = _number_symbols(str(get_locale() or "en"))
+    text = str(Decimal(repr(float(value))).quantize(_TENTH, rounding=ROUND_HALF_EVEN))
+    return text.replace("-", minus).replace(".", decimal)
 
 
 def format_change(value: float | None) -> str:

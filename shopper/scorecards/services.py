@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, literal, or_, true
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
 from ..auth.permissions import location_scope, region_scope
@@ -104,23 +105,34 @@ def _sums(session: Session, location_ids: Sequence[int], first: date | None,
           last: date | None, scores: Iterable[str] | None = None
           ) -> dict[int, dict[str, Sums]]:
     """Per location and score, the Sums of its approved visits on first..last."""
+    return _period_sums(session, location_ids, [(first, last)], scores)[0]
+
+
+def _period_sums(session: Session, location_ids: Sequence[int],
+                 periods: Sequence[tuple[date | None, date | None]],
+                 scores: Iterable[str] | None = None) -> list[dict[int, dict[str, Sums]]]:
+    """The Sums of each of `periods` (first, last days; open ends allowed; the periods
+    do not overlap), per location and score, in one grouped query."""
+    found: list[dict[int, dict[str, Sums]]] = [defaultdict(dict) for _ in periods]
     if not location_ids:
-        return {}
-    query = (select(ScoreDay.location_id, ScoreDay.score, func.sum(ScoreDay.n),
+        return found
+    inside = [and_(true(), *([ScoreDay.day >= first] if first is not None else []),
+                   *([ScoreDay.day <= last] if last is not None else []))
+              for first, last in periods]
+    part = case(*((condition, index) for index, condition in enumerate(inside)),
+                else_=-1).label("part") if len(periods) > 1 else literal(0).label("part")
+    query = (select(part, ScoreDay.location_id, ScoreDay.score, func.sum(ScoreDay.n),
                     func.sum(ScoreDay.total), func.sum(ScoreDay.squares),
                     func.min(ScoreDay.low), func.max(ScoreDay.high))
-             .where(ScoreDay.location_id.in_(list(location_ids)))
-             .group_by(ScoreDay.location_id, ScoreDay.score))
-    if first is not None:
-        query = query.where(ScoreDay.day >= first)
-    if last is not None:
-        query = query.where(ScoreDay.day <= last)
+             .where(ScoreDay.location_id.in_(list(location_ids)), or_(*inside))
+             .group_by(part, ScoreDay.location_id, ScoreDay.score))
     if scores is not None:
         query = query.where(ScoreDay.score.in_(list(scores)))
-    found: dict[int, dict[str, Sums]] = defaultdict(dict)
-    for location_id, score, n, total, squares, low, high in session.exec(query):
-        found[location_id][score] = Sums(n=int(n), total=float(total), squares=float(squares),
-                                         low=low, high=high)
+    for index, location_id, score, n, total, squares, low, high in session.exec(query):
+        if index >= 0:
+            found[index][location_id][score] = Sums(n=int(n), total=float(total),
+                                                    squares=float(squares), low=low,
+                                                    high=high)
     return found
 
 
@@ -153,12 +165,14 @@ def location_figures(*, session: Session, locations: Sequence[LocationInfo], per
                      questionnaires: dict[int, ParsedQuestionnaire] | None = None,
                      headline_only: bool = False) -> list[LocationFigures]:
     """The scorecards of `locations` for `period` and the previous period, and the
-    engine's change between them, from two grouped queries."""
+    engine's change between them, from one grouped query."""
     ids = [location.id for location in locations]
     scores = (*HEADLINES, VISITS) if headline_only else None
-    now = _sums(session, ids, period.first, period.last, scores)
     previous = period.previous()
-    before = _sums(session, ids, previous.first, previous.last, scores) if previous else {}
+    spans = [(period.first, period.last)]
+    if previous is not None:
+        spans.append((previous.first, previous.last))
+    now, before = (*_period_sums(session, ids, spans, scores), {})[:2]
     questionnaires = questionnaires or {}
     figures = []
     for location in locations:
@@ -409,8 +423,12 @@ def _period_visits(session: Session, location_id: int, period: Period, zone, *,
                    critical_only: bool = False) -> list[Visit]:
     """The period's approved visits at the location, the latest first (at most LISTED)."""
     start, end = day_bounds(period.first, period.last, zone)
-    query = (select(Visit).where(Visit.location_id == location_id, Visit.status == "approved",
-                                 Visit.scores.is_not(None))
+    # Not the explanation (the largest column): the page shows scores and comments.
+    columns = load_only(Visit.uuid, Visit.started_at, Visit.cx, Visit.service,
+                        Visit.experience, Visit.critical_failure, Visit.scores, Visit.answers)
+    query = (select(Visit).options(columns)
+             .where(Visit.location_id == location_id, Visit.status == "approved",
+                    Visit.scores.is_not(None))
              .order_by(Visit.started_at.desc(), Visit.id.desc()))
     if critical_only:
         query = query.where(Visit.critical_failure.is_(True))

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from .aggregate import HEADLINES, LocationScorecard, Summary
-from .stats import t_quantile
+from .stats import t_cdf
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,9 @@ def _welch_significant(change: float, va: float, na: int, vb: float, nb: int) ->
     # general, so the t quantile is the one for real degrees of freedom.
     share_a, share_b = va / variance, vb / variance
     df = 1.0 / (share_a * share_a / (na - 1) + share_b * share_b / (nb - 1))
-    return abs(change / se) > t_quantile(0.975, df)
+    # |t| > q(0.975, df) is P(T <= |t|) > 0.975: one CDF instead of inverting it (a
+    # scorecard page decides a dozen changes; the quantile's Newton steps cost 4x more).
+    return t_cdf(abs(change / se), df) > 0.975
 
 
 def compare_locations(

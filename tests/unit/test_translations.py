@@ -61,3 +61,23 @@ def _forms(text) -> tuple:
 
 def _singular(message_id) -> str:
     return _forms(message_id)[0]
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "fr", "de"])
+def test_format_score_says_what_babel_says(app, locale):
+    """The fast score formatter gives Babel's digits, rounding and symbols."""
+    import random
+
+    from flask_babel import format_decimal, refresh
+
+    from shopper.templating import format_score
+
+    rng = random.Random(7)
+    values = [0.0, 100.0, 0.05, 0.15, 0.25, 83.35, 83.25, 99.95, 12.345, 1 / 3, 200 / 3,
+              -2.35, -0.04] + [rng.uniform(0, 100) for _ in range(2000)] \
+        + [round(rng.uniform(0, 100), 2) for _ in range(2000)]
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        refresh()
+        assert format_score(83.25) == ("83.2" if locale == "en" else "83,2")
+        for value in values:
+            assert format_score(value) == format_decimal(value, "0.0"), value
