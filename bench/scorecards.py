@@ -77,8 +77,8 @@ def bare_aggregate(session: Session, period, zone_name: str):
                    func.sum(Visit.experience),
                    func.sum(Visit.experience * Visit.experience),
                    func.min(Visit.experience), func.max(Visit.experience))
-            .where(Visit.status == "approved", Visit.started_at >= start,
-                   Visit.started_at < end)
+            .where(Visit.location_id.in_(select(Location.id)), Visit.status == "approved",
+                   Visit.started_at >= start, Visit.started_at < end)
             .group_by(Visit.location_id)).all())
     return results
 

@@ -38,6 +38,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["location_id"], ["location.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("location_id", "day", "score"),
     )
+    op.create_index("ix_score_day_location_score_day", "score_day",
+                    ["location_id", "score", "day"], unique=False)
+    op.create_index("ix_visit_location_critical", "visit",
+                    ["location_id", "critical_failure", "status", "started_at"], unique=False)
     # A plain ADD COLUMN: a CHECK constraint would make SQLite's batch mode copy the
     # table, and dropping the old `client` with foreign keys on cascades to every
     # region, location and visit. The service keeps the target within 0 to 100.
@@ -65,4 +69,6 @@ def downgrade() -> None:
         connection.execute(visits.update().where(visits.c.id == row.id).values(scores=whole))
     with op.batch_alter_table("client", schema=None) as batch_op:
         batch_op.drop_column("target")
+    op.drop_index("ix_visit_location_critical", table_name="visit")
+    op.drop_index("ix_score_day_location_score_day", table_name="score_day")
     op.drop_table("score_day")

@@ -49,6 +49,9 @@ class Visit(SQLModel, table=True):
                         name="ck_visit_times"),
         # Scorecards read approved visits of a location in a period.
         Index("ix_visit_location_status_started", "location_id", "status", "started_at"),
+        # A scorecard's critical failures of the period: a few rows among many.
+        Index("ix_visit_location_critical", "location_id", "critical_failure", "status",
+              "started_at"),
         # The review queue: submitted visits, flagged first, then the oldest.
         Index("ix_visit_status_flags_submitted", "status", "flag_count", "submitted_at"),
     )

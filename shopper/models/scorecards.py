@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 #: The score of a ScoreDay row that counts the visits themselves: `n` approved visits,
@@ -23,6 +24,11 @@ SECTION, TOUCHPOINT = "section:", "touchpoint:"
 
 class ScoreDay(SQLModel, table=True):
     __tablename__ = "score_day"
+    __table_args__ = (
+        # Headline scores over many days (overview, trends) without reading the section
+        # and touchpoint rows of those days; the primary key serves a location's period.
+        Index("ix_score_day_location_score_day", "location_id", "score", "day"),
+    )
 
     location_id: int = Field(foreign_key="location.id", primary_key=True, ondelete="CASCADE")
     #: The calendar day, in the client's time zone, on which the visits started.

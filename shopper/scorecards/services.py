@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -37,14 +37,14 @@ from ..scoring import (
 from ..scoring import Questionnaire as ParsedQuestionnaire
 from ..scoring.aggregate import HEADLINES
 from ..times import day_bounds
-from .periods import Period, months_ending
+from .periods import Period, month, months_ending
 
 #: Fewer approved visits than this: thin evidence, shown but never ranked.
 THIN_EVIDENCE = 3
 #: How many months a trend shows.
 TREND_MONTHS = 12
-#: How many of the period's visits, comments and critical failures a page lists.
-LISTED = 50
+#: How many of the period's visits and critical failures a page lists (the CSV has all).
+LISTED = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,8 +386,12 @@ class LocationPage:
 def location_questionnaire(session: Session, location_id: int) -> ParsedQuestionnaire | None:
     """The questionnaire of the location's latest approved visit: its sections and
     touchpoints are the scorecard's rows, in journey order."""
+    # The document loads only when the parse is not cached yet (published versions).
     row = session.exec(
-        select(Questionnaire).join(Visit, Visit.questionnaire_id == Questionnaire.id)
+        select(Questionnaire)
+        .options(load_only(Questionnaire.id, Questionnaire.version, Questionnaire.status,
+                           Questionnaire.created_at))
+        .join(Visit, Visit.questionnaire_id == Questionnaire.id)
         .where(Visit.location_id == location_id, Visit.status == "approved")
         .order_by(Visit.started_at.desc()).limit(1)).first()
     return parse_stored(row) if row is not None else None
@@ -404,13 +408,18 @@ def touchpoint_kinds(questionnaire: ParsedQuestionnaire) -> dict[str, str]:
                    else "experience") for name in questionnaire.touchpoints}
 
 
+def _next_month(first: date) -> date:
+    return month(first).last + timedelta(days=1)
+
+
 def _trend(session: Session, location_id: int, period: Period) -> dict[str, list[TrendMonth]]:
     months = months_ending(period.last, TREND_MONTHS)
     query = (select(ScoreDay.month, ScoreDay.score, func.sum(ScoreDay.n),
                     func.sum(ScoreDay.total), func.sum(ScoreDay.squares),
                     func.min(ScoreDay.low), func.max(ScoreDay.high))
-             .where(ScoreDay.location_id == location_id, ScoreDay.month >= months[0],
-                    ScoreDay.month <= months[-1], ScoreDay.score.in_(HEADLINES))
+             # Days, not months, bound the rows: ix_score_day_location_score_day seeks.
+             .where(ScoreDay.location_id == location_id, ScoreDay.day >= months[0],
+                    ScoreDay.day < _next_month(months[-1]), ScoreDay.score.in_(HEADLINES))
              .group_by(ScoreDay.month, ScoreDay.score))
     found = {(month, score): Sums(n=int(n), total=float(total), squares=float(squares),
                                   low=low, high=high)
@@ -429,9 +438,9 @@ def _period_visits(session: Session, location_id: int, period: Period, zone, *,
     query = (select(Visit).options(columns)
              .where(Visit.location_id == location_id, Visit.status == "approved",
                     Visit.scores.is_not(None))
-             .order_by(Visit.started_at.desc(), Visit.id.desc()))
-    if critical_only:
-        query = query.where(Visit.critical_failure.is_(True))
+             .order_by(Visit.started_at.desc()))  # the index's order: stops after LISTED
+    if critical_only:  # the index ix_visit_location_critical
+        query = query.where(Visit.critical_failure == true())  # "IS true" is no index seek
     if start is not None:
         query = query.where(Visit.started_at >= start)
     if end is not None:
