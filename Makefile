@@ -58,7 +58,9 @@ test-postgres: install
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" \
 	  "$(TEST_POSTGRES_URL)" 2>/dev/null || { \
 	  echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): start it (.ci/run does) or set TEST_POSTGRES_URL."; exit 1; }
-	SHOPPER_ENV=testing TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest
+	@# tests/unit touch no database: they run once, with test-sqlite.
+	SHOPPER_ENV=testing TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest \
+	  --ignore=tests/unit
 
 # Zero configuration: SQLite at instance/shopper.db, demo data on the first run.
 run: install
@@ -82,6 +84,8 @@ bench: install
 	$(BIN)/python bench/form_page.py
 	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/lighthouse.py
+	$(BIN)/python bench/review_queue.py
+	$(BIN)/python bench/scorecards.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
