@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, make_url  # noqa: E402
+from scratch import scratch_postgres  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from shopper import create_app, migrate  # noqa: E402
@@ -92,17 +93,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.db", args.waiting, "SQLite")
     if args.postgres:
-        import psycopg
-
-        name = f"shopper_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(args.postgres, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            run(make_url(args.postgres).set(database=name).render_as_string(False),
-                args.waiting, "PostgreSQL")
-        finally:
-            with psycopg.connect(args.postgres, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        with scratch_postgres(args.postgres) as url:
+            run(url, args.waiting, "PostgreSQL")
 
 
 if __name__ == "__main__":

@@ -18,13 +18,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, make_url, text  # noqa: E402
+from scratch import scratch_postgres  # noqa: E402
+from sqlalchemy import func, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from shopper import create_app, migrate  # noqa: E402
@@ -171,17 +171,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.db", args.visits, "SQLite")
     if args.postgres:
-        import psycopg
-
-        name = f"shopper_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(args.postgres, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            run(make_url(args.postgres).set(database=name).render_as_string(False),
-                args.postgres_visits, "PostgreSQL", factor=args.copies)
-        finally:
-            with psycopg.connect(args.postgres, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        with scratch_postgres(args.postgres) as url:
+            run(url, args.postgres_visits, "PostgreSQL", factor=args.copies)
 
 
 if __name__ == "__main__":

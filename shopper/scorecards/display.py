@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from ..scoring import localized
 from ..templating import format_score, touchpoint_label
 from . import charts
 from .periods import Period
@@ -58,8 +59,6 @@ def journey_chart(page: LocationPage, *, chart_id: str = "journey",
 
 def section_chart(page: LocationPage, *, chart_id: str = "sections",
                   fmt: Callable = format_score) -> Markup:
-    from ..scoring import localized
-
     locale = str(get_locale() or "en")
     return charts.bar_chart(
         [charts.Bar(label=localized(s.title, locale), value=s.mean, kind="score")

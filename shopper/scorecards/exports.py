@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..models import Client, Location, Region, Visit
-from ..periods import client_zone
+from ..models import Location, Region, Visit
+from ..periods import started_within
 from ..questionnaires import questionnaire_of
 from ..scoring.aggregate import HEADLINES
-from ..times import day_bounds
 from .periods import Period
-from .services import THIN_EVIDENCE, Overview
+from .services import Overview
+from .storage import location_zones
 
 #: What a spreadsheet takes for the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,11 +38,7 @@ def text_cell(value: Any) -> str:
 
 def number_cell(value: float | int | None) -> float | int | str:
     """A number at full precision (an empty cell when there is none)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return int(value)
-    return value
+    return "" if value is None else value
 
 
 def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -66,7 +62,7 @@ def overview_csv(data: Overview) -> str:
         card = figure.card
         row: list[Any] = [figure.location.id, text_cell(figure.location.code),
                           text_cell(figure.location.name), text_cell(figure.location.region),
-                          card.visits, int(card.visits < THIN_EVIDENCE),
+                          card.visits, int(figure.thin),
                           number_cell(card.critical_failure_rate)]
         for name in HEADLINES:
             summary, change = getattr(card, name), figure.change[name]
@@ -91,34 +87,31 @@ def visits_csv(*, session: Session, locations: Sequence[Location], period: Perio
     regions = {r.id: r for r in session.exec(select(Region).where(
         Region.id.in_({place.region_id for place in locations})))}
     places = {place.id: place for place in locations}
+    zones = location_zones(session, places)
     columns: list[str] = []
-    rows: list[list[Any]] = []
-    questionnaires: dict[int, Any] = {}
-    by_zone: dict[int, list[int]] = {}
-    for place in locations:
-        by_zone.setdefault(regions[place.region_id].client_id, []).append(place.id)
-    for client_id, ids in by_zone.items():
-        zone = client_zone(session.get(Client, client_id), default_zone)
-        start, end = day_bounds(period.first, period.last, zone)
-        query = (select(Visit).where(Visit.location_id.in_(ids), Visit.status == "approved",
-                                     Visit.started_at >= start, Visit.started_at < end)
-                 .order_by(Visit.started_at, Visit.id))
-        for visit in session.exec(query):
-            if visit.questionnaire_id not in questionnaires:
-                _row, parsed = questionnaire_of(session=session,
-                                                questionnaire_id=visit.questionnaire_id)
-                questionnaires[visit.questionnaire_id] = parsed
-                columns += [q.id for q in parsed.questions if q.id not in columns]
-            place = places[visit.location_id]
-            row: list[Any] = [str(visit.uuid), place.id, text_cell(place.name),
-                              text_cell(regions[place.region_id].name),
-                              visit.started_at.astimezone(zone).isoformat(), visit.channel]
-            if with_shopper:
-                row.append(visit.shopper_id)
-            row += [number_cell(visit.cx), number_cell(visit.service),
-                    number_cell(visit.experience),
-                    text_cell(" ".join((visit.scores or {}).get("critical_failures", [])))]
-            rows.append((row, visit.answers))
+    rows: list[tuple[list[Any], dict[str, Any]]] = []
+    questionnaires: set[int] = set()
+    query = (select(Visit).where(Visit.location_id.in_(places), Visit.status == "approved",
+                                 started_within(session, period.first, period.last,
+                                                default_zone))
+             .order_by(Visit.started_at, Visit.id))
+    for visit in session.exec(query):
+        if visit.questionnaire_id not in questionnaires:
+            questionnaires.add(visit.questionnaire_id)
+            _row, parsed = questionnaire_of(session=session,
+                                            questionnaire_id=visit.questionnaire_id)
+            columns += [q.id for q in parsed.questions if q.id not in columns]
+        place = places[visit.location_id]
+        row: list[Any] = [str(visit.uuid), place.id, text_cell(place.name),
+                          text_cell(regions[place.region_id].name),
+                          visit.started_at.astimezone(zones[place.id]).isoformat(),
+                          visit.channel]
+        if with_shopper:
+            row.append(visit.shopper_id)
+        row += [number_cell(visit.cx), number_cell(visit.service),
+                number_cell(visit.experience),
+                text_cell(" ".join((visit.scores or {}).get("critical_failures", [])))]
+        rows.append((row, visit.answers))
     out_rows = []
     for row, answers in rows:
         for question_id in columns:

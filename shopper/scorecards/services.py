@@ -101,13 +101,6 @@ class Overview:
 # --- reading sums ---------------------------------------------------------------------
 
 
-def _sums(session: Session, location_ids: Sequence[int], first: date | None,
-          last: date | None, scores: Iterable[str] | None = None
-          ) -> dict[int, dict[str, Sums]]:
-    """Per location and score, the Sums of its approved visits on first..last."""
-    return _period_sums(session, location_ids, [(first, last)], scores)[0]
-
-
 def _period_sums(session: Session, location_ids: Sequence[int],
                  periods: Sequence[tuple[date | None, date | None]],
                  scores: Iterable[str] | None = None) -> list[dict[int, dict[str, Sums]]]:
@@ -161,25 +154,37 @@ def _client_info(client: Client) -> ClientInfo:
                       timezone=client.timezone)
 
 
+def _cards(session: Session, location_ids: Sequence[int],
+           period: tuple[date | None, date | None], previous: Period | None,
+           questionnaires: dict[int, ParsedQuestionnaire], scores: Iterable[str] | None
+           ) -> dict[int, tuple[LocationScorecard, LocationScorecard | None,
+                                dict[str, Change]]]:
+    """Per location: its aggregate over `period`, over `previous` (None without one),
+    and the engine's change between them, from one grouped query."""
+    spans = [period] + ([(previous.first, previous.last)] if previous is not None else [])
+    sums = _period_sums(session, location_ids, spans, scores)
+    cards = {}
+    for location_id in location_ids:
+        questionnaire = questionnaires.get(location_id)
+        card = _card(sums[0].get(location_id, {}), questionnaire)
+        earlier = _card(sums[1].get(location_id, {}), questionnaire) if previous else None
+        cards[location_id] = (card, earlier,
+                              compare_locations(card, earlier if earlier is not None
+                                                else _card({})))
+    return cards
+
+
 def location_figures(*, session: Session, locations: Sequence[LocationInfo], period: Period,
                      questionnaires: dict[int, ParsedQuestionnaire] | None = None,
                      headline_only: bool = False) -> list[LocationFigures]:
     """The scorecards of `locations` for `period` and the previous period, and the
     engine's change between them, from one grouped query."""
-    ids = [location.id for location in locations]
-    scores = (*HEADLINES, VISITS) if headline_only else None
-    previous = period.previous()
-    spans = [(period.first, period.last)]
-    if previous is not None:
-        spans.append((previous.first, previous.last))
-    now, before = (*_period_sums(session, ids, spans, scores), {})[:2]
-    questionnaires = questionnaires or {}
+    cards = _cards(session, [location.id for location in locations],
+                   (period.first, period.last), period.previous(), questionnaires or {},
+                   (*HEADLINES, VISITS) if headline_only else None)
     figures = []
     for location in locations:
-        questionnaire = questionnaires.get(location.id)
-        card = _card(now.get(location.id, {}), questionnaire)
-        earlier = _card(before.get(location.id, {}), questionnaire) if previous else None
-        change = compare_locations(card, earlier if earlier is not None else _card({}))
+        card, earlier, change = cards[location.id]
         figures.append(LocationFigures(location=location, card=card, previous=earlier,
                                        change=change))
     return figures
@@ -201,33 +206,46 @@ def scorecard_regions(*, session: Session, user: User, client_id: int) -> list[R
                              .order_by(Region.name)).all())
 
 
-def _scope(session: Session, user: User, client_id: Any, region_id: Any
-           ) -> tuple[Client, Region | None, list[tuple[Location, Region]]]:
-    """The client (the one asked for, else the first), the region asked for, and the
-    locations in the user's scope there. NotFound for anything outside it."""
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a reader's scorecards cover: one client (the one asked for, else the
+    first), optionally one of its regions, and the reader's locations there."""
+
+    client: Client
+    region: Region | None
+    #: Every client and every region of `client` the reader may choose from.
+    clients: list[Client]
+    regions: list[Region]
+    #: (location, its region), by region and name.
+    locations: list[tuple[Location, Region]]
+
+
+def scorecard_scope(*, session: Session, user: User, client_id: Any = None,
+                    region_id: Any = None) -> Scope:
+    """The scope a request asks for; NotFound for a client or region outside the
+    user's."""
     clients = scorecard_clients(session=session, user=user)
     if client_id is None and region_id is not None:  # the region says whose it is
         asked = session.exec(select(Region.client_id).where(
             Region.id == _integer(region_id), region_scope(user))).first()
         client_id = asked if asked is not None else -1
-    if client_id is not None:
-        clients = [c for c in clients if str(c.id) == str(client_id)]
-    if not clients:
+    chosen = [c for c in clients if client_id is None or str(c.id) == str(client_id)]
+    if not chosen:
         raise NotFound(f"client {client_id}")
-    client = clients[0]
+    client = chosen[0]
+    regions = scorecard_regions(session=session, user=user, client_id=client.id)
     region = None
     if region_id is not None:
-        regions = [r for r in scorecard_regions(session=session, user=user, client_id=client.id)
-                   if str(r.id) == str(region_id)]
-        if not regions:
+        region = next((r for r in regions if str(r.id) == str(region_id)), None)
+        if region is None:
             raise NotFound(f"region {region_id}")
-        region = regions[0]
     query = (select(Location, Region).join(Region, Region.id == Location.region_id)
              .where(Region.client_id == client.id, location_scope(user))
              .order_by(Region.name, Location.name))
     if region is not None:
         query = query.where(Region.id == region.id)
-    return client, region, list(session.exec(query).all())
+    return Scope(client=client, region=region, clients=clients, regions=regions,
+                 locations=list(session.exec(query).all()))
 
 
 def _integer(value: Any) -> int:
@@ -240,12 +258,16 @@ def _integer(value: Any) -> int:
 
 
 def overview(*, session: Session, user: User, period: Period, client_id: Any = None,
-             region_id: Any = None) -> Overview:
+             region_id: Any = None, scope: Scope | None = None) -> Overview:
     """The scorecards of the locations of one client in `user`'s scope (narrowed to a
-    region when asked), with each region's and the whole's headline (section 5: the
-    mean of location means)."""
-    client, region, rows = _scope(session, user, client_id, region_id)
-    infos = [_info(location, location_region) for location, location_region in rows]
+    region when asked, or as `scope` says), with each region's and the whole's
+    headline (section 5: the mean of location means)."""
+    if scope is None:
+        scope = scorecard_scope(session=session, user=user, client_id=client_id,
+                                region_id=region_id)
+    client, region = scope.client, scope.region
+    infos = [_info(location, location_region)
+             for location, location_region in scope.locations]
     figures = location_figures(session=session, locations=infos, period=period,
                                headline_only=True)
     by_region: dict[int, list[LocationFigures]] = defaultdict(list)
@@ -509,13 +531,10 @@ def location_scorecard(*, session: Session, location: Location, first_day: date 
     """The API's scorecard: the location aggregate over [first_day, last_day] (open
     ends allowed) and the change against the same number of days just before (no
     change when the period is open)."""
-    questionnaire = location_questionnaire(session, location.id)
-    now = _sums(session, [location.id], first_day, last_day).get(location.id, {})
-    card = _card(now, questionnaire)
     previous = None
     if first_day is not None and last_day is not None:
         previous = Period("range", first_day, last_day).previous()
-    if previous is None:
-        return card, compare_locations(card, _card({}))
-    before = _sums(session, [location.id], previous.first, previous.last, HEADLINES)
-    return card, compare_locations(card, _card(before.get(location.id, {})))
+    card, _earlier, change = _cards(
+        session, [location.id], (first_day, last_day), previous,
+        {location.id: location_questionnaire(session, location.id)}, None)[location.id]
+    return card, change

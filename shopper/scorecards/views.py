@@ -64,14 +64,11 @@ def _scope_args() -> dict[str, str]:
             if request.args.get(name)}
 
 
-def _client_of_request() -> Client | None:
-    session = db.get_session()
-    clients = services.scorecard_clients(session=session, user=g.user)
-    wanted = request.args.get("client")
-    for client in clients:
-        if wanted is None or str(client.id) == wanted:
-            return client
-    return None
+def _scope() -> services.Scope:
+    """The client and region the request names, within the user's scope."""
+    return services.scorecard_scope(session=db.get_session(), user=g.user,
+                                    client_id=request.args.get("client"),
+                                    region_id=request.args.get("region"))
 
 
 def _visit_href(figure_uuid: str) -> str:
@@ -83,11 +80,10 @@ def _visit_href(figure_uuid: str) -> str:
 @bp.get("")
 @roles_required(*READERS)
 def overview():
-    session = db.get_session()
-    period, period_error = _period(_client_of_request())
-    data = services.overview(session=session, user=g.user, period=period,
-                             client_id=request.args.get("client"),
-                             region_id=request.args.get("region"))
+    scope = _scope()
+    period, period_error = _period(scope.client)
+    data = services.overview(session=db.get_session(), user=g.user, period=period,
+                             scope=scope)
     sort = request.args.get("sort") if request.args.get("sort") in services.SORT_KEYS else "cx"
     descending = request.args.get("dir", "asc" if sort in ("name", "region") else "desc") == "desc"
     rows = services.sorted_locations(data.locations, sort, descending)
@@ -102,10 +98,8 @@ def overview():
         "scorecards/overview.html", data=data, rows=rows, sort=sort, descending=descending,
         args=args, period_error=period_error, display=display,
         args_without_period=_scope_args() | sort_args, args_without_scope=_period_args(period),
-        periods=recent_periods(_today(_client_of_request())),
-        clients=services.scorecard_clients(session=session, user=g.user),
-        regions=services.scorecard_regions(session=session, user=g.user,
-                                           client_id=data.client.id),
+        periods=recent_periods(_today(scope.client)), clients=scope.clients,
+        regions=scope.regions,
         quadrant=display.quadrant(data.locations, data.client.target, href=location_href),
         corners=display.corners(data.locations, data.client.target),
         location_href=location_href, thin_evidence=services.THIN_EVIDENCE,
@@ -186,12 +180,12 @@ def _csv(name: str, text: str) -> Response:
 @bp.get("/overview.csv")
 @roles_required(*READERS)
 def export_overview():
-    period, error = _period(_client_of_request())
+    scope = _scope()
+    period, error = _period(scope.client)
     if error is not None:
         raise error
     data = services.overview(session=db.get_session(), user=g.user, period=period,
-                             client_id=request.args.get("client"),
-                             region_id=request.args.get("region"))
+                             scope=scope)
     return _csv(f"scorecards-{period.key}.csv".replace("..", "_"), exports.overview_csv(data))
 
 
@@ -200,21 +194,20 @@ def export_overview():
 def export_visits():
     """The approved visits of the scope and period with their scores (and answers)."""
     session = db.get_session()
-    period, error = _period(_client_of_request())
-    if error is not None:
-        raise error
     location_id = request.args.get("location")
     if location_id is not None:
         try:
             places = [get_visible(session, g.user, Location, int(location_id))]
         except (ValueError, OverflowError):
             raise NotFound(f"location {location_id}") from None
+        client = session.exec(select(Client).join(Region, Region.client_id == Client.id)
+                              .where(Region.id == places[0].region_id)).one()
     else:
-        data = services.overview(session=session, user=g.user, period=period,
-                                 client_id=request.args.get("client"),
-                                 region_id=request.args.get("region"))
-        ids = [f.location.id for f in data.locations]
-        places = list(session.exec(select(Location).where(Location.id.in_(ids))).all())
+        scope = _scope()
+        client, places = scope.client, [place for place, _region in scope.locations]
+    period, error = _period(client)
+    if error is not None:
+        raise error
     text = exports.visits_csv(session=session, locations=places, period=period,
                               with_shopper=g.user.role != "client",
                               default_zone=current_app.config["DEFAULT_TIMEZONE"])
