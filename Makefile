@@ -9,7 +9,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the project needs; installed when missing and run as root.
-DEBIAN_PACKAGES := python3-venv chromium fonts-dejavu-core
+# Pango and libharfbuzz-subset0 for WeasyPrint's PDFs (fast font subsetting),
+# poppler-utils for looking at them (pdftoppm, pdftotext).
+DEBIAN_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
+  libharfbuzz-subset0 poppler-utils
 
 .PHONY: help install system run test test-sqlite test-postgres lint bench translations clean
 

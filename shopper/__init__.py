@@ -13,12 +13,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Settings come from `config.DEFAULTS`, then the environment, then `test_config`.
     Refuses to build a production app with the development SECRET_KEY.
     """
-    from . import auth, cli, config, db, errors, i18n, questionnaires, security, templating
+    from . import auth, cli, config, db, errors, i18n, jobs, questionnaires, security, templating
     from .api import review as api_review  # noqa: F401  (routes on the API blueprint)
     from .api import views as api_views
     from .auth import views as auth_views
     from .field import views as field_views
     from .main import views as main_views
+    from .reports import views as report_views
     from .review import views as review_views
     from .scorecards import views as scorecard_views
 
@@ -38,7 +39,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (auth_views.bp, main_views.bp, field_views.bp, api_views.bp,
-                      review_views.bp, scorecard_views.bp):
+                      review_views.bp, scorecard_views.bp, report_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    jobs.configure(app)
+    _warn_about(app)
     return app
+
+
+def _warn_about(app: Flask) -> None:
+    """Settings that work but should not in production: said once, at start."""
+    from .reports import pdf
+
+    if not app.config.get("BASE_URL") and not app.config["DEVELOPMENT"]:
+        app.logger.warning("BASE_URL is not set: links in e-mails name http://localhost:5000 "
+                           "(set it to the public address, e.g. https://shopper.example.org)")
+    if not pdf.fast_font_subsetting():
+        app.logger.warning("WeasyPrint cannot load libharfbuzz-subset0: PDFs are drawn about "
+                           "twice as slowly (install Debian's libharfbuzz-subset0)")

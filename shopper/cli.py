@@ -11,6 +11,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Iterator
+from datetime import date
 
 import click
 import orjson
@@ -257,7 +258,89 @@ def scorecards_rebuild() -> None:
     click.echo(f"Scorecard sums rebuilt: {written} rows.")
 
 
-APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group, scorecards_group)
+# --- shopper reports, shopper worker ----------------------------------------------------
+
+reports_group = AppGroup("reports", help="PDF reports: render and e-mail them.")
+
+
+def _client(session: Session, key: str):
+    from sqlmodel import select
+
+    from .models import Client
+
+    if key.isdigit():
+        found = session.get(Client, int(key))
+        if found is not None:
+            return found
+    found = session.exec(select(Client).where(Client.name == key)).first()
+    if found is None:
+        _fail(f"no client {key!r} (give its name or id)")
+    return found
+
+
+@reports_group.command("send")
+@click.option("--client", "client_key", required=True, help="The client's name or id.")
+@click.option("--period", "period_key", required=True,
+              help="2026-10 (monthly schedules) or 2026-Q3 (quarterly ones).")
+def reports_send(client_key: str, period_key: str) -> None:
+    """Render and e-mail now every schedule of the client whose cadence matches the
+    period (also when it was sent before: logged as sent again). Exit 0 when every
+    message was accepted by the SMTP server or written to the outbox."""
+    from sqlmodel import select
+
+    from . import db
+    from .models import ReportSchedule
+    from .reports import delivery
+    from .scorecards.periods import parse_period
+
+    try:
+        period = parse_period(period_key, today=date.today())
+    except InvalidInput as error:
+        _fail(f"--period: {error.message}")
+    if period.kind not in ("month", "quarter"):
+        _fail("--period: give a month (2026-10) or a quarter (2026-Q3)")
+    with _session() as session:
+        client = _client(session, client_key)
+        schedules = [s for s in session.exec(
+            select(ReportSchedule).where(ReportSchedule.client_id == client.id)
+            .order_by(ReportSchedule.id)) if delivery.matches(s, period)]
+        if not schedules:
+            cadence = "monthly" if period.kind == "month" else "quarterly"
+            _fail(f"{client.name} has no {cadence} report schedule", status=1)
+        ids = [delivery.request_sending(session, s, period, None).id for s in schedules]
+        name = client.name
+    session = db.get_session()
+    failures = []
+    for delivery_id in ids:
+        outcome = delivery.send(session, delivery_id)
+        if outcome.status != "sent":
+            failures.append(outcome.error or outcome.status)
+    if failures:
+        _fail(f"{len(failures)} of {len(ids)} reports of {name} for {period.key} not sent: "
+              f"{failures[0]}", status=1)
+    click.echo(f"Sent {len(ids)} report{'s' if len(ids) != 1 else ''} of {name} for "
+               f"{period.key}.")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at once.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """The background job consumer: report sending (and its retries), roll-ups,
+    alerts, the periodic sweep."""
+    from . import jobs
+
+    if jobs.huey.immediate:
+        _fail("JOBS_IMMEDIATE is set: jobs run in the caller, there is nothing to consume")
+    where = current_app.config.get("REDIS_URL") or current_app.config["JOBS_FILE"]
+    click.echo(f"Shopper worker: {workers} threads, jobs in {where}")
+    consumer = jobs.huey.create_consumer(workers=workers, worker_type="thread",
+                                         periodic=True, check_worker_health=True)
+    consumer.run()
+
+
+APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group, scorecards_group,
+                reports_group, worker_command)
 
 
 def init_app(app) -> None:

@@ -24,6 +24,23 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_TLS": False,
     "MAIL_FROM": "Shopper <shopper@localhost>",
+    "SMTP_TIMEOUT": 30,
+    # A message the SMTP server refuses for now (4xx, a dropped connection) is tried
+    # again this many times, with a growing delay between attempts.
+    "MAIL_RETRIES": 5,
+    # None: without SMTP_HOST, messages are written as .eml files to instance/outbox.
+    "OUTBOX_DIR": None,
+    # The public address for links in e-mails and API pagination (no trailing slash).
+    "BASE_URL": None,
+    # None: instance/reports (rendered PDFs, kept by scope, period and version).
+    "REPORT_DIR": None,
+    # None: Huey's SQLite storage in a file of its own beside the app's database
+    # (never the same file). REDIS_URL, when set, is used instead.
+    "JOBS_FILE": None,
+    # Run jobs at once in the caller instead of queueing them (the test suite).
+    "JOBS_IMMEDIATE": False,
+    # Processes that render a roll-up's pages in parallel (None: one per core).
+    "REPORT_PROCESSES": None,
     # None: instance/uploads
     "UPLOAD_DIR": None,
     "SESSION_COOKIE_SECURE": None,  # None: Secure unless in development
@@ -55,10 +72,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
-_INTEGERS = ("SMTP_PORT", "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M", "RESUBMIT_DAYS")
+_INTEGERS = ("SMTP_PORT", "SMTP_TIMEOUT", "MAIL_RETRIES", "REPORT_PROCESSES",
+             "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M", "RESUBMIT_DAYS")
 _STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
             "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR",
-            "DEFAULT_TIMEZONE")
+            "DEFAULT_TIMEZONE", "BASE_URL", "OUTBOX_DIR", "REPORT_DIR", "JOBS_FILE")
 
 
 class ConfigError(RuntimeError):
@@ -108,6 +126,13 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
         config["DATABASE_URL"] = f"sqlite:///{os.path.join(instance_path, 'shopper.db')}"
     if config.get("UPLOAD_DIR") is None:
         config["UPLOAD_DIR"] = os.path.join(instance_path, "uploads")
+    for name, folder in (("OUTBOX_DIR", "outbox"), ("REPORT_DIR", "reports")):
+        if config.get(name) is None:
+            config[name] = os.path.join(instance_path, folder)
+    if config.get("JOBS_FILE") is None:
+        config["JOBS_FILE"] = _jobs_file(config["DATABASE_URL"], instance_path)
+    if config.get("BASE_URL"):
+        config["BASE_URL"] = config["BASE_URL"].rstrip("/")
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = not development
     try:
@@ -116,3 +141,16 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
         raise ConfigError(f"DEFAULT_TIMEZONE must be an IANA time zone such as Europe/London, "
                           f"not {config['DEFAULT_TIMEZONE']!r}") from None
     config["DEVELOPMENT"] = development
+
+
+def _jobs_file(database_url: str, instance_path: str) -> str:
+    """Huey's SQLite file: beside a SQLite database (shopper.db -> shopper.jobs.db),
+    else in the instance folder. Never the app's own file: Huey's writers would queue
+    on the app's write lock."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        root, _ext = os.path.splitext(url.database)
+        return f"{root}.jobs.db"
+    return os.path.join(instance_path, "jobs.db")

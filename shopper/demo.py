@@ -38,6 +38,7 @@ from .models import (
     ManagerRegion,
     Questionnaire,
     Region,
+    ReportSchedule,
     ReviewEvent,
     User,
     Visit,
@@ -148,7 +149,8 @@ def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0,
 
     Returns how many rows of each kind were added. Flushes; the caller commits.
     """
-    added = {"clients": 0, "users": 0, "assignments": 0, "visits": 0, "synthetic_visits": 0}
+    added = {"clients": 0, "users": 0, "assignments": 0, "visits": 0, "synthetic_visits": 0,
+             "schedules": 0}
     row, _ = import_questionnaire(session=session, document=default_questionnaire_document())
     questionnaire = parse_stored(row)
     client = session.exec(select(Client).where(Client.name == CLIENT_NAME)).first()
@@ -156,11 +158,32 @@ def load_demo(*, session: Session, now: datetime, synthetic_visits: int = 0,
         client = _load_base(session=session, questionnaire_row=row,
                             questionnaire=questionnaire, now=now, added=added,
                             settings=settings)
+    added["schedules"] = _schedules(session=session, client=client, now=now)
     if synthetic_visits:
         added["synthetic_visits"] = _top_up_synthetic(
             session=session, client=client, questionnaire_row=row,
             questionnaire=questionnaire, now=now, target=synthetic_visits)
     return added
+
+
+def _schedules(*, session: Session, client: Client, now: datetime) -> int:
+    """Monthly reports: the whole of Demo Retail to its client viewer, region North to
+    its manager. Made as if six months ago, so the worker sends last month's on its
+    first minute and `make run` shows a delivery log and its PDFs."""
+    if session.exec(select(ReportSchedule.id).where(ReportSchedule.client_id == client.id)
+                    ).first() is not None:
+        return 0
+    north = session.exec(select(Region).where(Region.client_id == client.id,
+                                              Region.name == "North")).one()
+    made = now - timedelta(days=183)
+    session.add(ReportSchedule(client_id=client.id, recipients=["client@demo.test"],
+                               frequency="monthly", day_of_month=1, locale="en",
+                               kind="rollup", created_at=made))
+    session.add(ReportSchedule(client_id=client.id, region_id=north.id,
+                               recipients=["manager@demo.test"], frequency="monthly",
+                               day_of_month=1, locale="en", kind="rollup", created_at=made))
+    session.flush()
+    return 2
 
 
 def _load_base(*, session: Session, questionnaire_row: Questionnaire,

@@ -43,11 +43,11 @@ ASSIGNMENT_STATE_LABELS = {"new": _l("New"), "draft": _l("Draft saved"), "sent":
 NAVIGATION = {
     "shopper": (("main.home_shopper", _l("My visits")),),
     "manager": (("main.home_manager", _l("My regions")), ("review.review_queue", _l("Review")),
-                ("scorecards.overview", _l("Scorecards"))),
+                ("scorecards.overview", _l("Scorecards")), ("reports.index", _l("Reports"))),
     "admin": (("main.home_admin", _l("Programme")), ("review.review_queue", _l("Review")),
-              ("scorecards.overview", _l("Scorecards"))),
+              ("scorecards.overview", _l("Scorecards")), ("reports.index", _l("Reports"))),
     "client": (("main.home_client", _l("Our locations")),
-               ("scorecards.overview", _l("Scorecards"))),
+               ("scorecards.overview", _l("Scorecards")), ("reports.index", _l("Reports"))),
 }
 
 

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from shopper import create_app, migrate
 from shopper.db import make_engine
+from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test)
 
 TEST_SECRET = "test-secret-key-0123456789abcdef"
 
@@ -68,6 +69,12 @@ def app(migrated, tmp_path):
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": migrated,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "REPORT_DIR": str(tmp_path / "reports"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "JOBS_FILE": str(tmp_path / "jobs.db"),
+        # Jobs run at once, in the caller; tests/integration/test_jobs.py runs a real
+        # consumer on Redis and on SQLite storage.
+        "JOBS_IMMEDIATE": True,
     })
     yield app
     engine = app.extensions["shopper.engine"]

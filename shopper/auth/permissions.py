@@ -25,6 +25,8 @@ from ..models import (
     Photo,
     Questionnaire,
     Region,
+    ReportDelivery,
+    ReportSchedule,
     User,
     Visit,
 )
@@ -105,6 +107,30 @@ def assignment_scope(user: User) -> ColumnElement[bool]:
     return false()
 
 
+def schedule_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ReportSchedule: admins all; a manager those of their regions
+    (a whole client's schedule is the admins')."""
+    if user.role == "admin":
+        return true()
+    if user.role == "manager":
+        return ReportSchedule.region_id.is_not(None) & _managed(user,
+                                                                 ReportSchedule.region_id)
+    return false()
+
+
+def delivery_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ReportDelivery: admins all; a manager their regions'; a client
+    viewer the reports sent about their client (the archive)."""
+    if user.role == "admin":
+        return true()
+    if user.role == "manager":
+        return ReportDelivery.region_id.is_not(None) & _managed(user,
+                                                                 ReportDelivery.region_id)
+    if user.role == "client":
+        return (ReportDelivery.client_id == user.client_id) & (ReportDelivery.status == "sent")
+    return false()
+
+
 def can_see(session: Session, user: User | None, obj: Any) -> bool:
     """Whether `user` may see `obj`, decided from the object's own region or client."""
     if user is None or not user.active:
@@ -116,7 +142,8 @@ def can_see(session: Session, user: User | None, obj: Any) -> bool:
         return session.exec(select(Region.id).where(
             Region.client_id == obj.id, region_scope(user))).first() is not None
     scope_of = {Region: region_scope, Location: location_scope, Visit: visit_scope,
-                Assignment: assignment_scope}.get(model)
+                Assignment: assignment_scope, ReportSchedule: schedule_scope,
+                ReportDelivery: delivery_scope}.get(model)
     if scope_of is not None:
         return session.exec(select(model.id).where(model.id == obj.id, scope_of(user))
                             ).first() is not None

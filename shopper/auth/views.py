@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from ..db import commit, get_session
 from .forms import LoginForm
 from .services import authenticate
-from .session import log_in, log_out
+from .session import log_in, log_out, login_required
 
 bp = Blueprint("auth", __name__)
 
@@ -72,3 +72,20 @@ def set_language():
             get_session().add(g.user)
             commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own settings: for managers, whether critical-failure alerts come."""
+    from ..reports.forms import AccountForm
+
+    user = g.user
+    form = AccountForm(obj=user if request.method == "GET" else None)
+    if user.role == "manager" and form.validate_on_submit():
+        user.alerts = bool(form.alerts.data)
+        get_session().add(user)
+        commit()
+        flash(_("Alerts are on.") if user.alerts else _("Alerts are off."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, user=user)

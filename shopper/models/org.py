@@ -62,4 +62,7 @@ class Location(SQLModel, table=True):
     #: Address of an online shop.
     url: str | None = Field(default=None, max_length=500)
     active: bool = True
+    #: Counts changes to the location's approved scores (an approval, an edit, a
+    #: rebuild): a rendered PDF is kept under it, so an unchanged one is never redrawn.
+    scores_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = timestamp(default_now=True)

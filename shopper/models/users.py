@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, true
 from sqlmodel import Field, SQLModel
 
 from .base import one_of, timestamp
@@ -33,6 +33,9 @@ class User(SQLModel, table=True):
     #: Preferred language (en, es, fr, de); None: the browser's.
     locale: str | None = Field(default=None, max_length=10)
     active: bool = True
+    #: Managers: an e-mail at once when a visit of their regions with a critical
+    #: failure is approved (turned off on the account page).
+    alerts: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     #: sha256 of the user's API token (the token itself is shown once and never stored).
     api_token_hash: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = timestamp(default_now=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
@@ -70,6 +71,11 @@ def approve_visit(*, session: Session, user: User, visit: Visit, revision: Any,
            after={"status": "approved"})
     session.flush()
     refresh_visit_day(session=session, visit=visit)
+    if visit.critical_failure and has_request_context():
+        # Its region's managers hear of it at once, once the approval is committed.
+        from .. import jobs
+
+        jobs.enqueue_after_commit(jobs.send_alert, visit.id)
     return visit
 
 

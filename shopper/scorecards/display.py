@@ -67,7 +67,8 @@ def section_chart(page: LocationPage, *, chart_id: str = "sections",
         target=page.client.target, target_label=_target_label(page.client.target))
 
 
-def trend_charts(page: LocationPage, *, fmt: Callable = format_score) -> dict[str, Markup]:
+def trend_charts(page: LocationPage, *, fmt: Callable = format_score, prefix: str = ""
+                 ) -> dict[str, Markup]:
     """A 12-month trend of each headline score with its 95% interval band."""
     locale = get_locale()
     out = {}
@@ -78,7 +79,7 @@ def trend_charts(page: LocationPage, *, fmt: Callable = format_score) -> dict[st
                                low=m.summary.ci95[0] if m.summary.ci95 else None,
                                high=m.summary.ci95[1] if m.summary.ci95 else None)
              for m in months],
-            chart_id=f"trend-{name}",
+            chart_id=f"{prefix}trend-{name}",
             title=_("%(score)s, last 12 months", score=HEADLINE_LABELS[name]), fmt=fmt,
             no_data=_("no data"), target=page.client.target,
             target_label=_target_label(page.client.target))

@@ -257,7 +257,7 @@ def _integer(value: Any) -> int:
     return number if -2**31 <= number < 2**31 else -1
 
 
-def overview(*, session: Session, user: User, period: Period, client_id: Any = None,
+def overview(*, session: Session, user: User | None, period: Period, client_id: Any = None,
              region_id: Any = None, scope: Scope | None = None) -> Overview:
     """The scorecards of the locations of one client in `user`'s scope (narrowed to a
     region when asked, or as `scope` says), with each region's and the whole's
@@ -538,3 +538,17 @@ def location_scorecard(*, session: Session, location: Location, first_day: date 
         session, [location.id], (first_day, last_day), previous,
         {location.id: location_questionnaire(session, location.id)}, None)[location.id]
     return card, change
+
+
+def client_scope(*, session: Session, client: Client, region: Region | None = None) -> Scope:
+    """Every location of `client` (or of one of its regions): the scope of a report
+    schedule, which has no reader of its own; the schedule's owner was checked when it
+    was made."""
+    regions = list(session.exec(select(Region).where(Region.client_id == client.id)
+                                .order_by(Region.name)).all())
+    query = (select(Location, Region).join(Region, Region.id == Location.region_id)
+             .where(Region.client_id == client.id).order_by(Region.name, Location.name))
+    if region is not None:
+        query = query.where(Region.id == region.id)
+    return Scope(client=client, region=region, clients=[client], regions=regions,
+                 locations=list(session.exec(query).all()))

@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
 from ..models import Client, Location, Region, ScoreDay, Visit
@@ -106,9 +106,10 @@ def refresh_visit_day(*, session: Session, visit: Visit) -> None:
     approved visits (call after the visit's change is flushed)."""
     if visit.started_at is None:
         return
-    # Serialize refreshes of one location (PostgreSQL; a no-op on SQLite).
-    session.exec(select(Location.id).where(Location.id == visit.location_id)
-                 .with_for_update()).first()
+    # A new scores version (what rendered PDFs are kept under); the UPDATE also locks
+    # the location's row, so refreshes of one location run one after another.
+    session.execute(update(Location).where(Location.id == visit.location_id)
+                    .values(scores_version=Location.scores_version + 1))
     zone = location_zones(session, [visit.location_id])[visit.location_id]
     day = local_day(visit.started_at, zone)
     start, end = day_bounds(day, day, zone)
@@ -128,9 +129,12 @@ def rebuild_score_days(*, session: Session, location_ids: Iterable[int] | None =
     ids = list(location_ids) if location_ids is not None else None
     zones = location_zones(session, ids)
     statement = delete(ScoreDay)
+    bump = update(Location).values(scores_version=Location.scores_version + 1)
     if ids is not None:
         statement = statement.where(ScoreDay.location_id.in_(ids))
+        bump = bump.where(Location.id.in_(ids))
     session.execute(statement)
+    session.execute(bump)
     written = 0
     batch: list[dict] = []
     for (location_id, day), visits in sorted(_grouped(session, _approved(ids), zones).items()):

@@ -28,7 +28,7 @@ from PIL import Image
 from sqlmodel import Session
 
 from shopper.auth.services import issue_api_token
-from shopper.models import Photo, Visit, utcnow
+from shopper.models import Photo, ReportDelivery, ReportSchedule, Visit, utcnow
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import (
     PASSWORD,
@@ -138,6 +138,29 @@ N1_PAGE, S1_PAGE, E1_PAGE = ("/scorecards/locations/{w[store].id}",
                              "/scorecards/locations/{w[other_store].id}",
                              "/scorecards/locations/{w[east_store].id}")
 SAM_FORM, KIM_FORM = "/visits/{w[assignment].id}", "/visits/{w[kim_assignment].id}"
+
+
+NEW_SCHEDULE = "/reports/schedules/new?client={w[acme].id}"
+NORTH_SCHEDULE, ACME_SCHEDULE = ("/reports/schedules/{w[north_schedule].id}",
+                                 "/reports/schedules/{w[acme_schedule].id}")
+NORTH_SENT, ACME_SENT = ("/reports/deliveries/{w[north_sent].id}",
+                         "/reports/deliveries/{w[acme_sent].id}")
+N1_PDF, S1_PDF = ("/reports/locations/{w[store].id}.pdf",
+                  "/reports/locations/{w[other_store].id}.pdf")
+PREPARED = "/reports/prepared?client={w[acme].id}"
+SCHEDULE_FORM = lambda world: {"data": {  # noqa: E731
+    "region": str(world["north"].id), "recipients": "north@example.com",
+    "frequency": "monthly", "day_of_month": "3", "locale": "en", "kind": "summary",
+    "active": "y"}}
+
+
+def prepare_body(region: str | None = None) -> Callable[[dict], dict]:
+    def body(world: dict) -> dict:
+        data = {"client": str(world["acme"].id), "kind": "summary"}
+        if region:
+            data["region"] = str(world[region].id)
+        return {"data": data}
+    return body
 
 
 def photo_row(prefix: str) -> list[Call]:
@@ -376,6 +399,86 @@ ROUTES: dict[tuple[str, str], list[Call]] = {
         Call("viewer", "/scorecards/visits.csv?location={w[east_store].id}", 404),
         Call("admin", "/scorecards/visits.csv", 200),
         Call("sam", "/scorecards/visits.csv", 404), anonymous("/scorecards/visits.csv")],
+    # --- reports: schedules (admins; managers their regions'), the archive, PDFs ---
+    ("reports.index", "GET"): [
+        Call("admin", "/reports", 200), Call("north_manager", "/reports", 200),
+        Call("viewer", "/reports", 200), Call("other_viewer", "/reports", 200),
+        Call("sam", "/reports", 404), anonymous("/reports")],
+    ("reports.new_schedule", "GET"): [
+        Call("admin", NEW_SCHEDULE, 200), Call("north_manager", NEW_SCHEDULE, 404),
+        Call("viewer", NEW_SCHEDULE, 404), Call("sam", NEW_SCHEDULE, 404),
+        anonymous(NEW_SCHEDULE)],
+    ("reports.new_schedule", "POST"): [
+        Call("admin", NEW_SCHEDULE, 422, body=lambda world: {"data": {"recipients": "x"}},
+             note="refused, in scope"),
+        Call("north_manager", NEW_SCHEDULE, 404, body=SCHEDULE_FORM),
+        Call("viewer", NEW_SCHEDULE, 404, body=SCHEDULE_FORM),
+        anonymous(NEW_SCHEDULE, body=SCHEDULE_FORM)],
+    ("reports.edit_schedule", "GET"): [
+        Call("admin", NORTH_SCHEDULE + "/edit", 200),
+        Call("north_manager", NORTH_SCHEDULE + "/edit", 404, note="admins only"),
+        Call("viewer", NORTH_SCHEDULE + "/edit", 404), anonymous(NORTH_SCHEDULE + "/edit")],
+    ("reports.edit_schedule", "POST"): [
+        Call("admin", NORTH_SCHEDULE + "/edit", NORTH_SCHEDULE, body=SCHEDULE_FORM),
+        Call("north_manager", NORTH_SCHEDULE + "/edit", 404, body=SCHEDULE_FORM),
+        Call("sam", NORTH_SCHEDULE + "/edit", 404, body=SCHEDULE_FORM),
+        anonymous(NORTH_SCHEDULE + "/edit", body=SCHEDULE_FORM)],
+    ("reports.delete_schedule", "POST"): [
+        Call("north_manager", NORTH_SCHEDULE + "/delete", 404),
+        Call("viewer", NORTH_SCHEDULE + "/delete", 404),
+        anonymous(NORTH_SCHEDULE + "/delete"),
+        Call("admin", NORTH_SCHEDULE + "/delete", "/reports")],
+    ("reports.schedule", "GET"): [
+        Call("north_manager", NORTH_SCHEDULE, 200),
+        Call("north_manager", ACME_SCHEDULE, 404, note="the whole client's"),
+        Call("admin", ACME_SCHEDULE, 200), Call("viewer", NORTH_SCHEDULE, 404),
+        Call("sam", NORTH_SCHEDULE, 404), anonymous(NORTH_SCHEDULE)],
+    ("reports.send_schedule", "POST"): [
+        Call("north_manager", NORTH_SCHEDULE + "/send", NORTH_SCHEDULE),
+        Call("north_manager", ACME_SCHEDULE + "/send", 404),
+        Call("admin", ACME_SCHEDULE + "/send", ACME_SCHEDULE),
+        Call("viewer", NORTH_SCHEDULE + "/send", 404), Call("sam", NORTH_SCHEDULE + "/send", 404),
+        anonymous(NORTH_SCHEDULE + "/send")],
+    ("reports.send_again", "POST"): [
+        Call("north_manager", NORTH_SENT + "/again", NORTH_SCHEDULE),
+        Call("north_manager", ACME_SENT + "/again", 404),
+        Call("admin", ACME_SENT + "/again", ACME_SCHEDULE),
+        Call("viewer", ACME_SENT + "/again", 404), anonymous(NORTH_SENT + "/again")],
+    ("reports.preview_schedule", "POST"): [
+        Call("north_manager", NORTH_SCHEDULE + "/preview", "/reports/prepared"),
+        Call("north_manager", ACME_SCHEDULE + "/preview", 404),
+        Call("admin", ACME_SCHEDULE + "/preview", "/reports/prepared"),
+        Call("viewer", NORTH_SCHEDULE + "/preview", 404),
+        anonymous(NORTH_SCHEDULE + "/preview")],
+    ("reports.location_pdf", "GET"): [
+        Call("north_manager", N1_PDF, 200), Call("north_manager", S1_PDF, 404),
+        Call("viewer", S1_PDF, 200), Call("other_viewer", N1_PDF, 404),
+        Call("admin", S1_PDF, 200), Call("sam", N1_PDF, 404, note="assigned there"),
+        anonymous(N1_PDF)],
+    ("reports.prepare", "POST"): [
+        Call("viewer", "/reports/prepare", "/reports/prepared", body=prepare_body()),
+        Call("other_viewer", "/reports/prepare", 404, body=prepare_body()),
+        Call("north_manager", "/reports/prepare", 404, body=prepare_body("south")),
+        Call("north_manager", "/reports/prepare?client={w[acme].id}", "/reports/prepared",
+             body=prepare_body("north"), note="their region"),
+        Call("sam", "/reports/prepare", 404, body=prepare_body()),
+        anonymous("/reports/prepare", body=prepare_body())],
+    ("reports.prepared", "GET"): [
+        Call("viewer", PREPARED, 200), Call("other_viewer", PREPARED, 404),
+        Call("north_manager", PREPARED + "&region={w[south].id}", 404),
+        Call("north_manager", PREPARED + "&region={w[north].id}", 200),
+        Call("admin", PREPARED, 200), Call("sam", PREPARED, 404), anonymous(PREPARED)],
+    ("reports.delivery_pdf", "GET"): [
+        Call("viewer", ACME_SENT + ".pdf", 200), Call("viewer", NORTH_SENT + ".pdf", 200),
+        Call("other_viewer", ACME_SENT + ".pdf", 404),
+        Call("north_manager", NORTH_SENT + ".pdf", 200),
+        Call("north_manager", ACME_SENT + ".pdf", 404), Call("admin", ACME_SENT + ".pdf", 200),
+        Call("sam", NORTH_SENT + ".pdf", 404), anonymous(NORTH_SENT + ".pdf")],
+    ("auth.account", "GET"): [Call(caller, "/account", 200) for caller in CALLERS]
+    + [anonymous("/account")],
+    ("auth.account", "POST"): [
+        Call("north_manager", "/account", "/account", body=lambda world: {"data": {}}),
+        Call("sam", "/account", 200, note="nothing to set"), anonymous("/account")],
     ("api.get_questionnaire", "GET"): [
         Call("sam", "/api/v1/questionnaires/retail-visit", 200),
         Call("sam", "/api/v1/questionnaires/kim-only", 404),
@@ -428,11 +531,34 @@ def world(app, session):
     world["kim_photo"] = stored_photo(session, upload_dir, world["kim"], world["kim_visit"])
     kim_only = make_questionnaire(session, questionnaire_doc(id="kim-only"))
     make_assignment(session, world["kim"], world["other_store"], kim_only)
+    _report_world(session, world, app.config["REPORT_DIR"])
     world["draft_uuid"] = DRAFT_UUID
     world["tokens"] = {caller: issue_api_token(session=session, user=world[caller])
                        for caller in CALLERS}
     session.commit()
     return world
+
+
+def _report_world(session, world: dict, report_dir: str) -> None:
+    """A schedule of Acme's North region and one of the whole client, each with a
+    report sent (its PDF kept)."""
+    for name, region in (("north", world["north"]), ("acme", None)):
+        schedule = ReportSchedule(client_id=world["acme"].id,
+                                  region_id=region.id if region else None,
+                                  recipients=[f"{name}@example.com"], kind="summary")
+        session.add(schedule)
+        session.flush()
+        key = f"{name}report".ljust(40, "0")
+        sent = ReportDelivery(schedule_id=schedule.id, client_id=world["acme"].id,
+                              region_id=schedule.region_id, period="2026-10",
+                              recipients=list(schedule.recipients), status="sent",
+                              attempts=1, sent_at=utcnow(), report_key=key)
+        session.add(sent)
+        session.flush()
+        world[f"{name}_schedule"], world[f"{name}_sent"] = schedule, sent
+        folder = Path(report_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{key}.pdf").write_bytes(b"%PDF-1.7 kept report")
 
 
 class Callers:

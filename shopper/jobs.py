@@ -1,0 +1,141 @@
+"""Background jobs (Huey): report sending with its retries, roll-up PDFs, alerts.
+
+Storage: Redis when REDIS_URL is set; otherwise Huey's SQLite storage in a file of its
+own beside the app's database (JOBS_FILE), with a busy timeout, because Huey's SQLite
+storage answers "database is locked" to concurrent writers without one (huey #445).
+Tests run jobs at once, in the caller (JOBS_IMMEDIATE).
+
+A job's state lives in the app's database (a delivery row, a kept PDF), never only in
+the queue: a lost job is found again by the periodic sweep.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from huey import Huey, crontab
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from . import db
+
+log = logging.getLogger(__name__)
+
+#: The one queue; `configure` points it at the storage the settings name.
+huey = Huey("shopper", results=False, immediate=True, utc=True)
+
+_app: Flask | None = None
+
+
+def configure(app: Flask) -> None:
+    """Point the queue at the app's storage (the last app made wins: one per process,
+    except in tests)."""
+    global _app
+    _app = app
+    config = app.config
+    huey.name = config.get("JOBS_QUEUE") or "shopper"
+    if config.get("JOBS_IMMEDIATE"):
+        huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
+        huey._immediate = True
+    elif config.get("REDIS_URL"):
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": config["REDIS_URL"]}
+        huey._immediate = False
+    else:
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": config["JOBS_FILE"], "timeout": 30}
+        huey._immediate = False
+    huey.storage = huey.create_storage()
+
+
+def in_app(function: Callable) -> Callable:
+    """Run the job in an app context of its own (a session of its own)."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        app = _app
+        if app is None:  # a consumer started without `shopper worker`
+            from . import create_app
+
+            app = create_app()
+        with app.app_context():
+            return function(*args, **kwargs)
+
+    return run
+
+
+def enqueue_after_commit(task: Callable, *args: Any) -> None:
+    """Queue `task(*args)` once the request's transaction has committed. A queue that
+    cannot be reached is logged: what the job was for is in the database, and the
+    periodic sweep takes it up."""
+
+    def enqueue() -> None:
+        try:
+            task(*args)
+        except Exception:
+            log.exception("could not queue %s%r; the periodic sweep will retry it",
+                          getattr(task, "name", task), args)
+
+    db.after_commit(enqueue)
+
+
+# --- the jobs -------------------------------------------------------------------------
+
+
+@huey.task()
+@in_app
+def send_delivery(delivery_id: int) -> str:
+    """Send one report; a refused or dropped SMTP connection is tried again later."""
+    from .reports import delivery
+
+    outcome = delivery.send(db.get_session(), delivery_id)
+    if outcome.status == "queued" and outcome.retry_in is not None:
+        send_delivery.schedule((delivery_id,), delay=outcome.retry_in.total_seconds())
+    log.info("report delivery %s: %s%s", delivery_id, outcome.status,
+             f" ({outcome.error})" if outcome.error else "")
+    return outcome.status
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app
+def send_due() -> int:
+    """Every minute: claim what schedules owe, retry what waits, and mark sendings
+    whose worker died as interrupted. Returns how many were sent."""
+    from .models import utcnow
+    from .reports import delivery
+
+    session = db.get_session()
+    with db.writing():
+        claimed = delivery.claim_all_due(session)
+        delivery.mark_interrupted(session, utcnow())
+        session.commit()
+    waiting = delivery.due_deliveries(session, utcnow())
+    session.rollback()
+    sent = 0
+    for delivery_id in dict.fromkeys([*claimed, *waiting]):
+        if delivery.send(session, delivery_id).status == "sent":
+            sent += 1
+    return sent
+
+
+@huey.task()
+@in_app
+def render_report(kind: str, client_id: int, region_id: int | None,
+                  location_ids: list[int], period_key: str, locale: str) -> str:
+    """Draw a roll-up into the kept PDFs (the download button's "preparing")."""
+    from .reports import preparing
+
+    return preparing.draw(kind=kind, client_id=client_id, region_id=region_id,
+                          location_ids=location_ids, period_key=period_key, locale=locale)
+
+
+@huey.task(retries=3, retry_delay=60)
+@in_app
+def send_alert(visit_id: int) -> int:
+    """Tell the managers of the visit's region about its critical failure."""
+    from .reports import alerts
+
+    return alerts.send(db.get_session(), visit_id)

@@ -1,0 +1,1 @@
+"""PDF reports: plain data, HTML templates, WeasyPrint."""
