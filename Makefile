@@ -61,18 +61,24 @@ test-postgres: install
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" \
 	  "$(TEST_POSTGRES_URL)" 2>/dev/null || { \
 	  echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): start it (.ci/run does) or set TEST_POSTGRES_URL."; exit 1; }
-	@# tests/unit touch no database: they run once, with test-sqlite.
+	@# tests/unit touch no database: they run once, with test-sqlite. The browser tests
+	@# drive pages whose data paths the integration tests check on PostgreSQL here; they
+	@# run once too, on SQLite (each needs a browser: a third of the suite's time).
 	SHOPPER_ENV=testing TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest \
-	  --ignore=tests/unit
+	  --ignore=tests/unit --ignore=tests/browser
 
-# Zero configuration: SQLite at instance/shopper.db, demo data on the first run.
+# Zero configuration: SQLite at instance/shopper.db, demo data on the first run, jobs in
+# instance/shopper.jobs.db, e-mail as .eml files in instance/outbox/. The job worker runs
+# beside the web app; stopping one (Ctrl-C) stops both.
 run: install
 	@first=; [ -f instance/shopper.db ] || first=1; \
 	export SHOPPER_ENV=development; \
 	$(BIN)/shopper db upgrade && \
 	if [ -n "$$first" ]; then $(BIN)/shopper demo; fi && \
 	echo "Shopper on http://127.0.0.1:$(PORT)  (demo log-ins: README.md)" && \
-	exec $(BIN)/shopper run --host 127.0.0.1 --port $(PORT)
+	{ $(BIN)/shopper worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/shopper run --host 127.0.0.1 --port $(PORT); }
 
 # After changing user-facing strings: extract them and update every catalog.
 translations: install

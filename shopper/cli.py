@@ -328,8 +328,12 @@ def reports_send(client_key: str, period_key: str) -> None:
 def worker_command(workers: int) -> None:
     """The background job consumer: report sending (and its retries), roll-ups,
     alerts, the periodic sweep."""
+    import logging
+
     from . import jobs
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per layout step
     if jobs.huey.immediate:
         _fail("JOBS_IMMEDIATE is set: jobs run in the caller, there is nothing to consume")
     where = current_app.config.get("REDIS_URL") or current_app.config["JOBS_FILE"]

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     # None: Huey's SQLite storage in a file of its own beside the app's database
     # (never the same file). REDIS_URL, when set, is used instead.
     "JOBS_FILE": None,
+    # The queue's name (in Redis, its keys): apps sharing a Redis server need their own.
+    "JOBS_QUEUE": "shopper",
     # Run jobs at once in the caller instead of queueing them (the test suite).
     "JOBS_IMMEDIATE": False,
     # Processes that render a roll-up's pages in parallel (None: one per core).
@@ -76,7 +78,8 @@ _INTEGERS = ("SMTP_PORT", "SMTP_TIMEOUT", "MAIL_RETRIES", "REPORT_PROCESSES",
              "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M", "RESUBMIT_DAYS")
 _STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
             "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR",
-            "DEFAULT_TIMEZONE", "BASE_URL", "OUTBOX_DIR", "REPORT_DIR", "JOBS_FILE")
+            "DEFAULT_TIMEZONE", "BASE_URL", "OUTBOX_DIR", "REPORT_DIR", "JOBS_FILE",
+            "JOBS_QUEUE")
 
 
 class ConfigError(RuntimeError):
