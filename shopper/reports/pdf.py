@@ -23,6 +23,8 @@ the parent renders and forks under one lock, and the workers never take it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import html as html_escape
 import mimetypes
 import multiprocessing
@@ -107,23 +109,61 @@ class StaticOnlyFetcher(weasyprint.urls.URLFetcher):
         )
 
 
-def _write_pdf(html: str, static_dir: str | Path, base_url: str | None) -> bytes:
+#: Parsed stylesheets, by (static dir, path, mtime): parsed once per process (and before
+#: a pool forks, so its workers start with them), not once per document.
+_STYLESHEETS: dict[tuple[str, str, float], weasyprint.CSS] = {}
+
+
+def _stylesheets(static_dir: str | Path, paths: tuple[str, ...],
+                 fetcher: StaticOnlyFetcher) -> list[weasyprint.CSS]:
+    parsed = []
+    for path in paths:
+        full = fetcher.static_dir / path
+        key = (str(fetcher.static_dir), path, full.stat().st_mtime)
+        if key not in _STYLESHEETS:
+            _STYLESHEETS[key] = weasyprint.CSS(url=full.as_uri(), url_fetcher=fetcher)
+        parsed.append(_STYLESHEETS[key])
+    return parsed
+
+
+@contextlib.contextmanager
+def _no_collection():
+    """No cyclic garbage collection while a document is drawn: WeasyPrint allocates
+    hundreds of thousands of objects, and each collection walks the whole heap of the
+    app around it (measured: a location's PDF 0.38 s median with it, 0.26 s without).
+    The cycles it leaves are collected once drawing ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_pdf(html: str, static_dir: str | Path, base_url: str | None,
+               stylesheets: tuple[str, ...] = ()) -> bytes:
     """Render without the lock: the body of :func:`render_pdf` and of a pool worker."""
     fetcher = StaticOnlyFetcher(static_dir)
     if base_url is None:
         base_url = fetcher.static_dir.as_uri() + "/"
-    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    sheets = _stylesheets(static_dir, stylesheets, fetcher)
+    with _no_collection():
+        return weasyprint.HTML(string=html, base_url=base_url,
+                               url_fetcher=fetcher).write_pdf(stylesheets=sheets)
 
 
-def render_pdf(html: str, *, static_dir: str | Path, base_url: str | None = None) -> bytes:
+def render_pdf(html: str, *, static_dir: str | Path, base_url: str | None = None,
+               stylesheets: tuple[str, ...] = ()) -> bytes:
     """Render one HTML document to PDF bytes.
 
     Relative URLs resolve against ``base_url``, by default the static directory, so a
-    template can write ``<link rel="stylesheet" href="css/report.css">``. Resources are
-    fetched only through :class:`StaticOnlyFetcher`.
+    template can write ``<link rel="stylesheet" href="css/report.css">``; `stylesheets`
+    (paths under the static directory) are applied too, parsed once per process.
+    Resources are fetched only through :class:`StaticOnlyFetcher`.
     """
     with _WEASYPRINT_LOCK:
-        return _write_pdf(html, static_dir, base_url)
+        return _write_pdf(html, static_dir, base_url, tuple(stylesheets))
 
 
 def render_numbered(
@@ -133,6 +173,7 @@ def render_numbered(
     footer: str,
     processes: int | None = None,
     page_label: str = "Page {page} of {pages}",
+    stylesheets: tuple[str, ...] = (),
 ) -> bytes:
     """Render ``parts`` in parallel, merge them in order and number the pages.
 
@@ -151,11 +192,14 @@ def render_numbered(
         else None
     )
     static_dir = Path(static_dir)
+    stylesheets = tuple(stylesheets)
+    _stylesheets(static_dir, stylesheets, StaticOnlyFetcher(static_dir))  # before the fork
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
         # With fork, the first submit starts every worker; see the module docstring.
         with _WEASYPRINT_LOCK:
-            futures = [pool.submit(_write_pdf, part, static_dir, None) for part in parts]
+            futures = [pool.submit(_write_pdf, part, static_dir, None, stylesheets)
+                       for part in parts]
         pdfs = [future.result() for future in futures]
     finally:
         pool.shutdown(cancel_futures=True)

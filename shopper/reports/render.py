@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,11 +21,15 @@ from sqlmodel import Session
 
 from ..models import Client, Location, Region, utcnow
 from ..periods import client_zone
-from ..scorecards import display, services
+from ..scorecards import charts, display, services
 from ..scorecards.periods import Period
 from ..scorecards.services import LocationPage, Scope
+from ..scoring import localized
+from ..templating import format_score, touchpoint_label
 from . import data, pdf
 
+#: The reports' print CSS, parsed once per process (pdf.render_pdf).
+STYLESHEETS = ("css/report.css",)
 #: Location pages per part of a roll-up: enough that a part's fixed cost (fonts, CSS)
 #: is shared, few enough that every process has parts to draw.
 PAGES_PER_PART = 6
@@ -100,16 +105,45 @@ def _footer_text(client_name: str, period: Period) -> str:
              period=display.period_label(period), date=_generated())
 
 
+@dataclass(frozen=True, slots=True)
+class PrintBar:
+    """A bar of a printed chart: its label, its value (0 to 100, or None: no data), the
+    value as the pages write it, and its kind (service, experience, score)."""
+
+    label: str
+    value: float | None
+    text: str
+    kind: str
+
+
+def _print_font(svg: Markup) -> Markup:
+    """The chart with the report's one font family: WeasyPrint need not match the
+    screen's font list for every text of every chart."""
+    return svg.replace(Markup(f'font-family="{charts.FONT_FAMILY}"'),
+                       Markup('font-family="DejaVu Sans, sans-serif"'))
+
+
 def _page_charts(page: LocationPage) -> dict:
+    """A location's printed charts. Bars are drawn in HTML and CSS (the same figures as
+    the SVG bars of the pages): WeasyPrint lays out an SVG text about twenty times
+    slower than a line of HTML, and the journey and sections hold most of the labels.
+    The trends stay SVG."""
+    locale = str(get_locale() or "en")
     suffix = page.figures.location.id
-    return {"journey": display.journey_chart(page, chart_id=f"journey-{suffix}"),
-            "sections": display.section_chart(page, chart_id=f"sections-{suffix}"),
-            "trends": display.trend_charts(page, prefix=f"location-{suffix}-")}
+    return {
+        "journey": [PrintBar(touchpoint_label(t.name), t.mean, format_score(t.mean), t.kind)
+                    for t in page.journey],
+        "sections": [PrintBar(str(localized(s.title, locale)), s.mean, format_score(s.mean),
+                              "score") for s in page.sections],
+        "trends": {name: _print_font(svg) for name, svg in
+                   display.trend_charts(page, prefix=f"location-{suffix}-").items()},
+    }
 
 
 def _common(locale: str, zone) -> dict:
     return {"display": display, "thin_evidence": services.THIN_EVIDENCE, "locale": locale,
-            "zone": zone, "generated": _generated()}
+            "zone": zone, "generated": _generated(),
+            "target_label": display.target_label}
 
 
 def _static_dir() -> str:
@@ -144,7 +178,7 @@ def location_pdf(*, session: Session, location: Location, period: Period,
         page = services.location_page(session=session, location=location, period=period,
                                       default_zone=current_app.config["DEFAULT_TIMEZONE"])
         html = location_html(page, locale=locale, zone=_zone(client))
-    content = pdf.render_pdf(html, static_dir=_static_dir())
+    content = pdf.render_pdf(html, static_dir=_static_dir(), stylesheets=STYLESHEETS)
     keep(key, content)
     return key, content
 
@@ -158,7 +192,7 @@ def rollup_parts(rollup: data.Rollup, *, locale: str, zone) -> list[str]:
     rows = services.sorted_locations(overview.locations, "cx", True)
     parts = [render_template(
         "reports/rollup.html", title=title, footer_css=None, overview=overview, rows=rows,
-        quadrant=display.quadrant(overview.locations, overview.client.target),
+        quadrant=_print_font(display.quadrant(overview.locations, overview.client.target)),
         corners=display.corners(overview.locations, overview.client.target), pages=[],
         page_charts=[], **common)]
     for start in range(0, len(rollup.pages), PAGES_PER_PART):
@@ -185,7 +219,7 @@ def rollup_pdf(*, session: Session, scope: Scope, period: Period, kind: str,
         footer = _footer_text(scope.client.name, period)
         label = page_label()
     content = pdf.render_numbered(parts, static_dir=_static_dir(), footer=footer,
-                                  page_label=label,
+                                  page_label=label, stylesheets=STYLESHEETS,
                                   processes=current_app.config.get("REPORT_PROCESSES"))
     keep(key, content)
     return key, content

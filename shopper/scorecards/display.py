@@ -41,7 +41,7 @@ def period_label(period: Period | None) -> str:
                             format_date(period.last, "medium", locale=locale))
 
 
-def _target_label(target: float) -> str:
+def target_label(target: float) -> str:
     return _("Target %(score)s", score=format_score(target))
 
 
@@ -53,7 +53,7 @@ def journey_chart(page: LocationPage, *, chart_id: str = "journey",
          for t in page.journey],
         chart_id=chart_id, title=_("Touchpoints in journey order"), fmt=fmt,
         no_data=_("no data"), target=page.client.target,
-        target_label=_target_label(page.client.target),
+        target_label=target_label(page.client.target),
         legend={"service": _("Service touchpoint"), "experience": _("Experience touchpoint")})
 
 
@@ -64,7 +64,7 @@ def section_chart(page: LocationPage, *, chart_id: str = "sections",
         [charts.Bar(label=localized(s.title, locale), value=s.mean, kind="score")
          for s in page.sections],
         chart_id=chart_id, title=_("Sections"), fmt=fmt, no_data=_("no data"),
-        target=page.client.target, target_label=_target_label(page.client.target))
+        target=page.client.target, target_label=target_label(page.client.target))
 
 
 def trend_charts(page: LocationPage, *, fmt: Callable = format_score, prefix: str = ""
@@ -82,7 +82,7 @@ def trend_charts(page: LocationPage, *, fmt: Callable = format_score, prefix: st
             chart_id=f"{prefix}trend-{name}",
             title=_("%(score)s, last 12 months", score=HEADLINE_LABELS[name]), fmt=fmt,
             no_data=_("no data"), target=page.client.target,
-            target_label=_target_label(page.client.target))
+            target_label=target_label(page.client.target))
     return out
 
 
