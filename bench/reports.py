@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_babel import force_locale  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
+from scratch import logged_in, percentile  # noqa: E402
 from sqlalchemy import func, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -69,10 +70,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 MB = 1024 * 1024
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def timed(call, runs: int = RUNS, warm_up: int = WARM_UP) -> list[float]:
@@ -165,15 +162,6 @@ def chromium_bytes() -> tuple[int, int, int]:
             continue  # gone, or a kernel thread
     return rss, pss, count
 
-
-def logged_in(app, email: str, password: str):
-    client = app.test_client()
-    page = client.get("/login").text
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.status_code
-    return client
 
 
 def make_app(tmp: str):

@@ -13,7 +13,6 @@ included), 40 requests of each page after 3 warm-ups, and reports p50 and p95.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scratch import scratch_postgres  # noqa: E402
+from scratch import logged_in, percentile, scratch_postgres  # noqa: E402
 from sqlalchemy import func, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -37,10 +36,6 @@ from shopper.times import day_bounds, zone  # noqa: E402
 REQUESTS, WARM_UP = 40, 3
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
 
 def timed(call) -> tuple[float, float]:
     for _ in range(WARM_UP):
@@ -52,15 +47,6 @@ def timed(call) -> tuple[float, float]:
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), percentile(times, 0.95)
 
-
-def logged_in(app, email: str, password: str):
-    client = app.test_client()
-    page = client.get("/login").text
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.status_code
-    return client
 
 
 def bare_aggregate(session: Session, period, zone_name: str):
