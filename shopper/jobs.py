@@ -132,10 +132,18 @@ def render_report(kind: str, client_id: int, region_id: int | None,
                           location_ids=location_ids, period_key=period_key, locale=locale)
 
 
-@huey.task(retries=3, retry_delay=60)
+#: Attempts at an alert whose mail server refuses for now, a minute apart and longer.
+ALERT_ATTEMPTS = 4
+
+
+@huey.task()
 @in_app
-def send_alert(visit_id: int) -> int:
-    """Tell the managers of the visit's region about its critical failure."""
+def send_alert(visit_id: int, only: list[int] | None = None, attempt: int = 1) -> int:
+    """Tell the managers of the visit's region about its critical failure; those whose
+    mail was refused for now are tried again, alone."""
     from .reports import alerts
 
-    return alerts.send(db.get_session(), visit_id)
+    sent, again = alerts.send(db.get_session(), visit_id, only)
+    if again and attempt < ALERT_ATTEMPTS:
+        send_alert.schedule((visit_id, again, attempt + 1), delay=60 * 2 ** (attempt - 1))
+    return sent

@@ -41,17 +41,22 @@ def _failures(session: Session, visit: Visit, locale: str) -> tuple[list[str], l
     return [texts.get(question_id, question_id) for question_id in failed], comments
 
 
-def send(session: Session, visit_id: int) -> int:
-    """Mail the alert of one approved visit; returns how many managers it reached."""
+def send(session: Session, visit_id: int, only: list[int] | None = None
+         ) -> tuple[int, list[int]]:
+    """Mail the alert of one approved visit to its region's managers (`only` these, on a
+    retry); returns how many it reached and the ids of those whose mail server refused
+    for now, to be tried again (a retry never repeats a sent alert)."""
     visit = session.get(Visit, visit_id)
     if visit is None or visit.status != "approved" or not visit.critical_failure:
-        return 0
+        return 0, []
     location = session.get(Location, visit.location_id)
     config = current_app.config
     base = config.get("BASE_URL") or "http://localhost:5000"
     link = f"{base}/review/visits/{visit.uuid}"
-    sent = 0
+    sent, again = 0, []
     for manager in recipients(session, location.region_id):
+        if only is not None and manager.id not in only:
+            continue
         locale = manager.locale if manager.locale in config["LANGUAGES"] else "en"
         with force_locale(locale):
             failures, comments = _failures(session, visit, locale)
@@ -62,7 +67,16 @@ def send(session: Session, visit_id: int) -> int:
                                    subject=subject.replace("\r", " ").replace("\n", " "),
                                    text=render_template("mail/alert.txt", **context),
                                    html=render_template("mail/alert.html", **context))
-        mail.deliver(message, config)
+        try:
+            mail.deliver(message, config)
+        except mail.TemporaryFailure as error:
+            log.warning("alert of visit %s to manager %s: %s", visit.uuid, manager.id, error)
+            again.append(manager.id)
+            continue
+        except mail.MailError as error:
+            log.error("alert of visit %s to manager %s not sent: %s", visit.uuid,
+                      manager.id, error)
+            continue
         sent += 1
     log.info("critical-failure alert of visit %s sent to %d managers", visit.uuid, sent)
-    return sent
+    return sent, again

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from sqlmodel import select
 
 from shopper import jobs
-from shopper.models import ReportDelivery, ReportSchedule, User, utcnow
+from shopper.models import ManagerRegion, ReportDelivery, ReportSchedule, User, utcnow
 from shopper.reports import delivery, pdf, render
 from shopper.scorecards import services
 from shopper.scorecards.periods import month
@@ -445,3 +445,24 @@ def test_the_demo_sends_its_schedules_on_the_first_minute(app, runner):
     north = next(m for m in messages if m["To"] == "manager@demo.test")
     text = pdf.pdf_text(attachment(north))
     assert "Leeds Briggate" in text and "Brighton Churchill Square" not in text
+
+
+def test_a_refused_alert_is_tried_again_for_that_manager_only(app, session, world,
+                                                              smtp_server):
+    from shopper.reports import alerts
+
+    smtp(app, smtp_server)
+    second = User(email="max@example.com", name="Max", role="manager", password_hash="x")
+    session.add(second)
+    session.flush()
+    session.add(ManagerRegion(user_id=second.id, region_id=world["north"].id))
+    visit = critical_visit(session, world)
+    visit.status = "approved"
+    session.commit()
+    smtp_server.refuse_next(1, code=451)  # the first manager's mail, for now
+    with app.app_context():
+        sent, again = alerts.send(session, visit.id)
+        assert (sent, again) == (1, [world["north_manager"].id])
+        assert alerts.send(session, visit.id, only=again) == (1, [])
+    assert sorted(e[0] for e in smtp_server.envelopes) == ["max@example.com",
+                                                           "mia@example.com"]
