@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,14 @@ huey = Huey("shopper", results=False, immediate=True, utc=True)
 _app: Flask | None = None
 
 
+class _SqliteStorage(SqliteStorage):
+    """Huey's SQLite storage, its folder made when missing (a fresh instance/)."""
+
+    def __init__(self, *args: Any, filename: str = "huey.db", **kwargs: Any) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
+        super().__init__(*args, filename=filename, **kwargs)
+
+
 def configure(app: Flask) -> None:
     """Point the queue at the app's storage (the last app made wins: one per process,
     except in tests)."""
@@ -45,10 +54,24 @@ def configure(app: Flask) -> None:
         huey.storage_kwargs = {"url": config["REDIS_URL"]}
         huey._immediate = False
     else:
-        huey.storage_class = SqliteStorage
+        huey.storage_class = _SqliteStorage
         huey.storage_kwargs = {"filename": config["JOBS_FILE"], "timeout": 30}
         huey._immediate = False
-    huey.storage = huey.create_storage()
+    huey.storage = _Lazy(huey.create_storage)
+
+
+class _Lazy:
+    """The queue's storage, connected on first use: making an app (a command, a test)
+    must not touch the job store's file or server until a job is queued or consumed."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._storage: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._storage is None:
+            self._storage = self._make()
+        return getattr(self._storage, name)
 
 
 def in_app(function: Callable) -> Callable:

@@ -166,12 +166,18 @@ def _message(delivery: ReportDelivery, scope: services.Scope, period: Period,
                         message_id=delivery.message_id)
 
 
-def _finish(session: Session, delivery_id: int, **values) -> None:
-    """Record an outcome in a short write of its own (on SQLite a read transaction
-    that turned into a write could meet a newer writer and fail)."""
+def _finish(session: Session, delivery_id: int, schedule_id: int | None = None,
+            **values) -> None:
+    """Record an outcome in a short write of its own, beginning with the write (on
+    SQLite a read transaction that turns into a write fails at once, "database is
+    locked", when another writer committed since it began); a sent report also dates
+    its schedule's last sending."""
     session.rollback()
     session.execute(update(ReportDelivery).where(ReportDelivery.id == delivery_id)
                     .values(**values))
+    if schedule_id is not None:
+        session.execute(update(ReportSchedule).where(ReportSchedule.id == schedule_id)
+                        .values(last_sent_at=values["sent_at"]))
     session.commit()
 
 
@@ -222,7 +228,7 @@ def send(session: Session, delivery_id: int) -> Outcome:
         log.exception("report delivery %s could not be drawn", delivery_id)
         return _attempt_failed(session, delivery, f"The report could not be drawn: "
                                                   f"{type(error).__name__}")
-    message_id = delivery.message_id
+    message_id, schedule_id = delivery.message_id, delivery.schedule_id
     session.rollback()  # reading ends; the claim below is its own short write
     claimed = session.execute(
         update(ReportDelivery)
@@ -252,13 +258,8 @@ def send(session: Session, delivery_id: int) -> Outcome:
         _finish(session, delivery_id, status="failed", error=str(error)[:2000],
                 next_attempt_at=None)
         return Outcome("failed", str(error))
-    sent = utcnow()
-    _finish(session, delivery_id, status="sent", sent_at=sent, error=None,
+    _finish(session, delivery_id, schedule_id, status="sent", sent_at=utcnow(), error=None,
             next_attempt_at=None)
-    if delivery.schedule_id is not None:
-        session.execute(update(ReportSchedule).where(ReportSchedule.id == delivery.schedule_id)
-                        .values(last_sent_at=sent))
-        session.commit()
     return Outcome("sent")
 
 
