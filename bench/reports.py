@@ -18,9 +18,10 @@ for last month, in English.
 3. GET /reports/locations/<id>.pdf as the demo's admin: the first call draws, the next
    40 are served from the cache: p50 and p95. Goal: p95 < 20 ms.
 4. `render.rollup_pdf` of the 50 locations, 3 runs (the kept file deleted between):
-   each and the best, its pages and size; then the data and HTML (`data.rollup` and
-   `render.rollup_parts`, in the parent) apart from `pdf.render_numbered` (the parts in
-   parallel processes, the merge and the page stamp). Goal: best <= 8 s on 2 cores.
+   each and the best, its pages and size; then the data and HTML alone
+   (`render.rollup_parts`, which the roll-up streams to the drawing processes) and
+   `pdf.render_numbered` of those parts (drawing in parallel processes, the merge and
+   the page stamp). Goal: best <= 8 s on 2 cores.
 5. The location HTML of (1) with its stylesheet inlined, the same string for both:
    Chromium (Debian's, through Playwright) `page.pdf` against WeasyPrint's
    `pdf.render_pdf`, 20 runs each after 3 warm-ups (p50; Chromium also with
@@ -56,7 +57,7 @@ from shopper import create_app, migrate  # noqa: E402
 from shopper.demo import CLIENT_NAME, load_demo  # noqa: E402
 from shopper.models import Client, Location, Region, Visit, utcnow  # noqa: E402
 from shopper.periods import client_zone  # noqa: E402
-from shopper.reports import data, pdf, render  # noqa: E402
+from shopper.reports import pdf, render  # noqa: E402
 from shopper.scorecards import services  # noqa: E402
 from shopper.scorecards.periods import Period, default_period  # noqa: E402
 from shopper.scorecards.storage import rebuild_score_days  # noqa: E402
@@ -336,15 +337,13 @@ def rollup_figures(app, period: Period) -> dict:
 
         start = time.perf_counter()
         with force_locale("en"):
-            rollup = data.rollup(session=session, scope=scope, period=period, kind="rollup",
-                                 default_zone=app.config["DEFAULT_TIMEZONE"])
-            parts = render.rollup_parts(rollup, locale="en",
-                                        zone=client_zone(client, app.config["DEFAULT_TIMEZONE"]))
+            parts = list(render.rollup_parts(session, scope, period, "rollup", locale="en"))
             footer = render._footer_text(client.name, period)
             label = render.page_label()
         prepared = time.perf_counter()
         pdf.render_numbered(parts, static_dir=static_dir, footer=footer, page_label=label,
-                            processes=app.config.get("REPORT_PROCESSES"))
+                            processes=app.config.get("REPORT_PROCESSES"),
+                            stylesheets=render.STYLESHEETS)
         drawn = time.perf_counter()
         # The stamp alone: the one-document overlay of every page's footer and number.
         pdf.render_pdf(pdf._overlay_html(footer, label, pages), static_dir=static_dir)

@@ -6,39 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from ..models import Client, Location, Region
-from ..scorecards import services
 from ..scorecards.periods import Period
-from ..scorecards.services import LocationPage, Overview, Scope
+from ..scorecards.services import Scope
 
 #: Part of every cache key: bump it when a report template changes what it draws, so
 #: no PDF kept from before is served again.
 RENDER_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Rollup:
-    """A client's or a region's report: the overview and, for the "rollup" kind, a
-    page per location (in the overview's order: by region, then name)."""
-
-    kind: str
-    overview: Overview
-    pages: list[LocationPage]
-
-
-def rollup(*, session: Session, scope: Scope, period: Period, kind: str,
-           default_zone: str) -> Rollup:
-    data = services.overview(session=session, user=None, period=period, scope=scope)
-    pages = []
-    if kind == "rollup":
-        pages = [services.location_page(session=session, location=location, period=period,
-                                        default_zone=default_zone)
-                 for location, _region in scope.locations]
-    return Rollup(kind=kind, overview=data, pages=pages)
 
 
 def report_key(*, session: Session, kind: str, client: Client, region_id: int | None,

@@ -309,10 +309,12 @@ def _runs(flags: Sequence[bool]) -> list[list[int]]:
 
 def trend_chart(points: Sequence[TrendPoint], *, chart_id: str, title: str, fmt: Fmt,
                 no_data: str, target: float | None = None,
-                target_label: str | None = None) -> Markup:
+                target_label: str | None = None, compact: bool = False) -> Markup:
     """A line over the points (broken where a mean is missing, never drawn to 0), its 95%
     interval as a band, dots with values and a dashed target line. Labels that would
-    overlap at phone width are thinned, always keeping the latest."""
+    overlap at phone width are thinned, always keeping the latest. `compact` (a printed
+    report, three trends side by side): only the latest value, every third month, the
+    scale's ends, and the target's key left to the page (every number stays in desc)."""
     _check_id(chart_id)
     target = _target(target)
     means = [_score(p.mean) for p in points]
@@ -335,7 +337,7 @@ def trend_chart(points: Sequence[TrendPoint], *, chart_id: str, title: str, fmt:
         return _TREND_LEFT + index * step if count > 1 else (_TREND_LEFT + _TREND_RIGHT) / 2
 
     parts: list[str] = []
-    if target is not None and target_label:
+    if target is not None and target_label and not compact:
         parts.append(f'<line x1="{_n(_TREND_LEFT)}" y1="10" x2="{_n(_TREND_LEFT + 24)}" y2="10" '
                      f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 4"/>')
         parts.append(_label(_TREND_LEFT + 30, 14, target_label, size=SMALL))
@@ -343,7 +345,7 @@ def trend_chart(points: Sequence[TrendPoint], *, chart_id: str, title: str, fmt:
         y = _trend_y(tick)
         parts.append(f'<line x1="{_n(_TREND_LEFT)}" y1="{_n(y)}" x2="{_n(_TREND_RIGHT)}" '
                      f'y2="{_n(y)}" stroke="{MUTED if tick == 0 else GRID}" stroke-width="1"/>')
-        if tick % 50 == 0:
+        if tick % 50 == 0 and not (compact and tick == 50):
             parts.append(_label(_TREND_LEFT - 6, y + 4, fmt(float(tick)), size=SMALL,
                                 anchor="end", fill=MUTED))
     for run in _runs([m is not None and lo is not None and hi is not None
@@ -368,6 +370,8 @@ def trend_chart(points: Sequence[TrendPoint], *, chart_id: str, title: str, fmt:
     shown = [fmt(m) for m in means if m is not None]
     every_value = _every(count, step, max(_wide(s, SMALL) for s in shown), gap=4)
     every_label = _every(count, step, max(_wide(p.label, SMALL) for p in points))
+    if compact:
+        every_value, every_label = count, max(every_label, 3)
     for i, (point, mean) in enumerate(zip(points, means, strict=True)):
         x = x_of(i)
         if (count - 1 - i) % every_label == 0:

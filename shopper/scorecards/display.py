@@ -67,8 +67,8 @@ def section_chart(page: LocationPage, *, chart_id: str = "sections",
         target=page.client.target, target_label=target_label(page.client.target))
 
 
-def trend_charts(page: LocationPage, *, fmt: Callable = format_score, prefix: str = ""
-                 ) -> dict[str, Markup]:
+def trend_charts(page: LocationPage, *, fmt: Callable = format_score, prefix: str = "",
+                 compact: bool = False) -> dict[str, Markup]:
     """A 12-month trend of each headline score with its 95% interval band."""
     locale = get_locale()
     out = {}
@@ -82,7 +82,7 @@ def trend_charts(page: LocationPage, *, fmt: Callable = format_score, prefix: st
             chart_id=f"{prefix}trend-{name}",
             title=_("%(score)s, last 12 months", score=HEADLINE_LABELS[name]), fmt=fmt,
             no_data=_("no data"), target=page.client.target,
-            target_label=target_label(page.client.target))
+            target_label=target_label(page.client.target), compact=compact)
     return out
 
 

@@ -470,20 +470,29 @@ def _period_visits(session: Session, location_id: int, period: Period, zone, *,
     return list(session.exec(query.limit(LISTED)).all())
 
 
+def region_group(*, session: Session, region: Region, period: Period) -> GroupScorecard:
+    """The headline of all of a region's locations (section 5: the mean of their
+    means), shown beside each location's own."""
+    infos = [_info(loc, region) for loc in session.exec(
+        select(Location).where(Location.region_id == region.id))]
+    return aggregate_group(f.card for f in location_figures(
+        session=session, locations=infos, period=period, headline_only=True))
+
+
 def location_page(*, session: Session, location: Location, period: Period,
-                  default_zone: str) -> LocationPage:
+                  default_zone: str, region_figure: GroupScorecard | None = None
+                  ) -> LocationPage:
     """Everything a location's scorecard page shows for `period` (the caller checked
-    that the user may see the location)."""
+    that the user may see the location). `region_figure`: the region's headline when
+    the caller has it (a report of many locations computes it once per region)."""
     region = session.get(Region, location.region_id)
     client = session.get(Client, region.client_id)
     questionnaire = location_questionnaire(session, location.id)
     info = _info(location, region)
     figures = location_figures(session=session, locations=[info], period=period,
                                questionnaires={location.id: questionnaire})[0]
-    region_infos = [_info(loc, region) for loc in session.exec(
-        select(Location).where(Location.region_id == region.id))]
-    region_group = aggregate_group(f.card for f in location_figures(
-        session=session, locations=region_infos, period=period, headline_only=True))
+    if region_figure is None:
+        region_figure = region_group(session=session, region=region, period=period)
     kinds = touchpoint_kinds(questionnaire) if questionnaire else {}
     journey = [TouchpointFigure(name=name, kind=kinds.get(name, "experience"), mean=mean)
                for name, mean in figures.card.touchpoints.items()]
@@ -510,7 +519,7 @@ def location_page(*, session: Session, location: Location, period: Period,
                                             question=question.text, text=text.strip()))
     rows = [VisitRow(uuid=str(v.uuid), started_at=v.started_at, cx=v.cx, service=v.service,
                      experience=v.experience, critical=v.critical_failure) for v in visits]
-    return LocationPage(client=_client_info(client), figures=figures, region=region_group,
+    return LocationPage(client=_client_info(client), figures=figures, region=region_figure,
                         period=period, previous=period.previous(), journey=journey,
                         weakest=weakest, sections=sections,
                         trend=_trend(session, location.id, period), critical=critical,

@@ -297,3 +297,18 @@ def test_long_words_wrap_inside_the_chart():
         x, width = float(line.get("x")), len(line.text) * 12 * 0.55
         start = {"start": x, "end": x - width}[line.get("text-anchor")]
         assert start >= 0 and start + width <= 340, line.text
+
+
+def test_a_compact_trend_keeps_the_latest_value_and_says_every_month():
+    """For print: fewer labels (WeasyPrint lays out each SVG text on its own), the
+    latest value, every third month, the scale's ends; desc still holds every value."""
+    points = [TrendPoint(m, 60 + i, 55 + i, 65 + i) for i, m in enumerate(MONTHS)]
+    full, compact = (parse(trend(points, target=80, target_label="Ziel 80", compact=c))
+                     for c in (False, True))
+    assert len(find(compact, "text")) < len(find(full, "text"))
+    assert texts(compact, "chart-value") == ["71,0"]
+    assert texts(compact, "chart-x") == ["Mär", "Jun", "Sep", "Dez"]
+    assert "Ziel 80" not in texts(compact) and "Ziel 80" in texts(full)
+    assert "50,0" not in texts(compact) and {"0,0", "100,0"} <= set(texts(compact))
+    assert desc(compact) == desc(full)
+    assert all(f"{m}: " in desc(compact) for m in MONTHS)
