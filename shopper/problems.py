@@ -31,6 +31,7 @@ APP_TEMPLATES = {
     "in_future": "is in the future",
     "not_a_uuid": "must be a UUID",
     "not_an_integer": "must be a whole number",
+    "too_large": "is too large",
     "unknown_field": "unknown field",
     "missing": "required",
     "not_a_date": "must be a date, YYYY-MM-DD",
@@ -84,6 +85,7 @@ _WORDS: dict[str, Any] = {
     "not_a_date": _l("Give a date as YYYY-MM-DD."),
     "not_a_uuid": _l("This is not a UUID."),
     "not_an_integer": _l("Give a whole number."),
+    "too_large": _l("This number is too large."),
     "unknown_field": _l("This field is not part of a visit."),
 }
 

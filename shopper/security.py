@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from .db import SAFE_METHODS
 
 csrf = CSRFProtect()
 
 
+#: The largest id a path or a query may name: PostgreSQL's integer (int4) ends here,
+#: and a bigger number would fail in the database instead of naming nothing.
+LARGEST_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id too large for the database is no route (404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested too deep to parse is malformed input
+    (400), not a RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deep") from None
+
+
 def init_app(app: Flask) -> None:
+    """Called before the blueprints are registered: their routes get IdConverter."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = JSONProvider(app)
     csrf.init_app(app)
+    app.before_request(_refuse_malformed)
     app.before_request(_check_csrf)
     app.after_request(_set_headers)
+
+
+def _refuse_malformed() -> None:
+    """400 for what no page or API call can mean and the database cannot hold: a NUL
+    byte in the path, the query or a form field (PostgreSQL refuses NUL in text), and a
+    form part with no name."""
+    if "\x00" in request.path or "%00" in request.query_string.decode("latin-1").lower() \
+            or any("\x00" in value for values in request.args.listvalues() for value in values):
+        abort(400)
+    if request.method in SAFE_METHODS or request.mimetype not in (
+            "multipart/form-data", "application/x-www-form-urlencoded"):
+        return
+    form, files = request.form, request.files
+    if None in form or None in files or "" in form or any(
+            "\x00" in key or "\x00" in value for key, values in form.lists()
+            for value in values):
+        abort(400)
 
 
 def _check_csrf() -> None:

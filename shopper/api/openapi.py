@@ -41,8 +41,11 @@ def _body(name: str) -> dict[str, Any]:
 def _list_of(name: str, description: str) -> dict[str, Any]:
     return _object(["items", "next"], {
         "items": {"type": "array", "items": _ref(name)},
-        "next": {"type": ["string", "null"], "format": "uri",
-                 "description": "the next page, or null on the last"}}, description)
+        "next": {"type": ["string", "null"], "format": "uri-reference",
+                 "description": "the next page, or null on the last: an absolute URL "
+                                "under BASE_URL when it is set, else a path on this "
+                                "server (never built from the request's Host header)"}},
+        description)
 
 
 _TIME = {"type": "string", "format": "date-time"}
@@ -305,7 +308,7 @@ def _visit_schemas() -> dict[str, Any]:
             "a finished visit; other keys are refused"),
         "Draft": _object(["assignment_id", "answers"], {
             "assignment_id": {"type": "integer"}, "answers": _ref("Answers"),
-            "started_at": _TIME}, "the answers so far, not validated"),
+            "started_at": _NULLABLE_TIME}, "the answers so far, not validated"),
         "DraftSaved": _object(["uuid", "status", "saved_at"], {
             "uuid": _UUID, "status": _ref("VisitStatus"), "saved_at": _TIME}),
         "Approve": _object(["revision"], {"revision": {"type": "integer"}}),

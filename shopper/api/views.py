@@ -18,7 +18,7 @@ from ..auth.permissions import (
     visit_scope,
 )
 from ..auth.session import login_required, roles_required
-from ..exceptions import InvalidInput, InvalidVisit, Unprocessable
+from ..exceptions import InvalidInput, InvalidVisit, NotFound, Unprocessable
 from ..field.assignments import open_assignments
 from ..field.drafts import save_draft as save_draft_service
 from ..field.photos import store_photo
@@ -31,6 +31,7 @@ from ..questionnaires import find_questionnaire
 from ..scorecards import services as scorecards
 from ..scoring import Problem, change_document
 from ..scoring import location_document as scoring_location_document
+from ..security import LARGEST_ID
 from ..times import parse_day, parse_instant
 from .documents import assignment_document, location_document, visit_document
 from .openapi import openapi_document
@@ -50,15 +51,21 @@ def _page(query, page: int, document, endpoint: str, **args: Any):
     rows = db.get_session().exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     items = [document(row) for row in rows[:PAGE_SIZE]]
-    next_url = url_for(endpoint, page=page + 1, _external=True, **args) if more else None
+    next_url = None
+    if more:  # from BASE_URL, never from the request's Host header (which anyone sets)
+        next_url = (current_app.config.get("BASE_URL") or "") + url_for(
+            endpoint, page=page + 1, **args)
     return jsonify(items=items, next=next_url)
 
 
 def _page_number() -> int:
     try:
-        return max(1, int(request.args.get("page", 1)))
+        page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+    if page * PAGE_SIZE > LARGEST_ID:
+        raise Unprocessable([problem("page", "too_large")])
+    return page
 
 
 @bp.get("/openapi.json")
@@ -116,6 +123,8 @@ def _submission(payload: dict) -> Submission:
     assignment_id = payload.get("assignment_id")
     if type(assignment_id) is not int:
         problems.append(problem("assignment_id", "not_an_integer"))
+    elif abs(assignment_id) > LARGEST_ID:
+        problems.append(problem("assignment_id", "too_large"))
     channel = payload.get("channel")
     if not isinstance(channel, str):
         problems.append(problem("channel", "unknown_channel",
@@ -125,6 +134,9 @@ def _submission(payload: dict) -> Submission:
     answers = payload.get("answers")
     if not isinstance(answers, dict):
         problems.append(problem("answers", "not_a_map"))
+    else:  # no answer is a number past 2**53: JSON's exact integers (and orjson's 64 bits)
+        problems.extend(problem(f"answers.{key}", "too_large") for key, value in answers.items()
+                        if type(value) is int and abs(value) > 2**53)
     position = payload.get("position")
     latitude = longitude = accuracy = None
     status = payload.get("position_status")
@@ -223,10 +235,14 @@ def list_visits():
     args = {}
     if "location" in request.args:
         try:
-            query = query.where(Visit.location_id == int(request.args["location"]))
-            args["location"] = request.args["location"]
+            location_id = int(request.args["location"])
         except ValueError:
             problems.append(problem("location", "not_an_integer"))
+        else:
+            if abs(location_id) > LARGEST_ID:
+                problems.append(problem("location", "too_large"))
+            query = query.where(Visit.location_id == location_id)
+            args["location"] = request.args["location"]
     if "status" in request.args:
         query = query.where(Visit.status == request.args["status"])
         args["status"] = request.args["status"]
@@ -332,6 +348,8 @@ def get_questionnaire(key: str):
         version_number = int(version) if version is not None else None
     except ValueError:
         raise Unprocessable([problem("version", "not_an_integer")]) from None
+    if version_number is not None and abs(version_number) > LARGEST_ID:
+        raise NotFound(f"questionnaire {key} version {version}")
     row = find_questionnaire(session=db.get_session(), key=key, version=version_number)
     get_visible(db.get_session(), g.user, Questionnaire, row.id)
     return jsonify(row.document)

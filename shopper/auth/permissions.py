@@ -30,6 +30,7 @@ from ..models import (
     User,
     Visit,
 )
+from ..security import LARGEST_ID
 
 T = TypeVar("T")
 
@@ -167,6 +168,8 @@ def can_see(session: Session, user: User | None, obj: Any) -> bool:
 
 def get_visible(session: Session, user: User | None, model: type[T], key: Any) -> T:
     """Fetch `model` by primary key and check that `user` may see it; else NotFound."""
+    if isinstance(key, int) and abs(key) > LARGEST_ID:  # past the database's integer
+        raise NotFound(f"{model.__name__} {key}")
     try:
         obj = session.get(model, key)
     except (TypeError, ValueError):  # a key of the wrong type is no object either

@@ -28,6 +28,8 @@ def _safe_next(target: str | None, default: str | None = None) -> str:
     default = default or url_for("main.home")
     if not target:
         return default
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return default  # CR/LF would split the Location header
     parts = urlsplit(target)
     if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
             or "\\" in target):

@@ -19,6 +19,7 @@ from ..models import User, Visit, utcnow
 from ..periods import location_zone
 from ..problems import describe, input_message, problem
 from ..questionnaires import questionnaire_of
+from ..security import LARGEST_ID
 from . import queue, services
 from .forms import ApproveForm, ApproveSelectedForm, EditForm, ReturnForm
 from .services import REVIEWERS
@@ -27,10 +28,12 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 
 def _number(name: str) -> int | None:
+    """A filter's id; one past the database's range names nothing (-1)."""
     try:
-        return int(request.args[name]) if request.args.get(name) else None
+        number = int(request.args[name]) if request.args.get(name) else None
     except (ValueError, OverflowError):
         return None
+    return number if number is None or abs(number) <= LARGEST_ID else -1
 
 
 @bp.get("")

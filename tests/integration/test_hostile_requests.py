@@ -1,0 +1,169 @@
+"""Server errors found when the running app was attacked from outside (issue 11): each
+request here once answered 500. Now each gets a clear 4xx and stores nothing; on
+PostgreSQL as on SQLite (int4 ids, NUL bytes)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from shopper.auth.services import issue_api_token
+from shopper.models import utcnow
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD, RETAIL_ANSWERS, field_world
+
+HUGE = "99999999999999999999"
+INT4 = str(2**31)  # one past PostgreSQL's integer
+
+
+@pytest.fixture
+def world(session):
+    world = field_world(session)
+    world["token"] = issue_api_token(session=session, user=world["sam"])
+    world["admin_token"] = issue_api_token(session=session, user=world["admin"])
+    session.commit()
+    return world
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def visit(world, **changes) -> dict:
+    started = utcnow() - timedelta(minutes=30)
+    body = {"uuid": str(uuid.uuid4()), "assignment_id": world["assignment"].id,
+            "channel": "in_store", "started_at": started.isoformat(),
+            "ended_at": (started + timedelta(minutes=22)).isoformat(),
+            "answers": dict(RETAIL_ANSWERS)}
+    body.update(changes)
+    return body
+
+
+def logged_in(client, email="ada@example.com"):
+    page = client.get("/login")
+    client.post("/login", data={"email": email, "password": PASSWORD,
+                                "csrf_token": csrf_token(page.text)})
+    return client
+
+
+@pytest.mark.parametrize("path", [
+    f"/api/v1/visits?page={HUGE}", f"/api/v1/visits?location={HUGE}",
+    f"/api/v1/visits?location={INT4}", f"/api/v1/questionnaires/retail-visit?version={HUGE}",
+    f"/api/v1/locations/{HUGE}/scorecard", f"/api/v1/locations/{INT4}/scorecard",
+    "/api/v1/visits?location=%00", "/api/v1/visits%00",
+])
+def test_api_reads_beyond_the_ranges_are_4xx(world, client, path):
+    response = client.get(path, headers=bearer(world["admin_token"]))
+    assert 400 <= response.status_code < 500, (path, response.status_code)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/visits?to=9999-12-31",
+                                  "/api/v1/visits?from=0001-01-01&to=0001-01-01"])
+def test_the_ends_of_the_calendar_are_no_server_error(world, client, path):
+    response = client.get(path, headers=bearer(world["admin_token"]))
+    assert response.status_code in (200, 422), (path, response.status_code)
+
+
+@pytest.mark.parametrize("path", [
+    f"/scorecards/locations/{HUGE}", f"/scorecards/locations/{INT4}",
+    f"/review/visits/{uuid.uuid4()}%00", f"/review?location={HUGE}", f"/review?page={HUGE}",
+    "/scorecards?from=9999-12-01&to=9999-12-31", "/scorecards?from=0001-01-01&to=0001-01-02",
+    f"/scorecards/visits.csv?location={HUGE}", "/scorecards?region=%00",
+    f"/reports/schedules/{INT4}", f"/reports/locations/{INT4}.pdf",
+])
+def test_pages_beyond_the_ranges_are_not_server_errors(world, client, path):
+    logged_in(client)
+    response = client.get(path)
+    assert response.status_code < 500, (path, response.status_code)
+
+
+@pytest.mark.parametrize("changes", [
+    {"assignment_id": int(HUGE)}, {"assignment_id": 2**31},
+    {"answers": RETAIL_ANSWERS | {"wait_minutes": 2**70}},
+    {"answers": RETAIL_ANSWERS | {"wait_minutes": -(2**64)}},
+    {"started_at": "0001-01-01T00:00:00+14:00"},
+    {"ended_at": "9999-12-31T23:59:59-14:00"},
+])
+def test_a_hostile_submission_is_refused_and_stores_nothing(world, client, app, changes):
+    from tests.integration.test_api_visits import stored_visits
+
+    response = client.post("/api/v1/visits", json=visit(world, **changes),
+                           headers=bearer(world["token"]))
+    assert response.status_code in (400, 404, 422), response.status_code
+    assert response.is_json
+    assert stored_visits(app) == 0
+
+
+def test_json_nested_thousands_deep_is_400(world, client, app):
+    from tests.integration.test_api_visits import stored_visits
+
+    deep = "[" * 20000 + "]" * 20000
+    response = client.post("/api/v1/visits", data=deep, content_type="application/json",
+                           headers=bearer(world["token"]))
+    assert response.status_code == 400 and response.is_json
+    assert stored_visits(app) == 0
+
+
+def test_a_nul_byte_in_the_log_in_email_is_a_form_error(world, client):
+    page = client.get("/login")
+    response = client.post("/login", data={"email": "ada@example.com\x00",
+                                           "password": PASSWORD,
+                                           "csrf_token": csrf_token(page.text)})
+    assert 400 <= response.status_code < 500 or (
+        response.status_code == 200 and "not right" in response.text)
+
+
+def test_a_multipart_part_without_a_name_is_400(world, client):
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+            b"--b\r\nContent-Disposition: form-data; filename=\"x.png\"\r\n"
+            b"Content-Type: image/png\r\n\r\n\x89PNG\r\n--b--\r\n")
+    response = client.post("/login", data=io.BytesIO(body).read(),
+                           content_type="multipart/form-data; boundary=b")
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20x=1", "/scorecards\r\nX: y",
+                                    "/scorecards%09x"])
+def test_a_next_with_control_characters_goes_home(world, client, target):
+    page = client.get("/login")
+    response = client.post("/login?next=" + target.replace("\r", "%0d").replace("\n", "%0a")
+                           .replace("\x00", "%00"),
+                           data={"email": "ada@example.com", "password": PASSWORD,
+                                 "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    assert "\r" not in response.location and "\n" not in response.location
+    assert response.location in ("/", "/admin")
+
+
+def test_a_nul_in_the_query_is_400_before_anything_reads_it(world, client):
+    page = client.get("/login")
+    response = client.post("/login?next=/%00", data={
+        "email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 400
+
+
+def test_pagination_links_never_echo_the_host_header(world, client, app, session):
+    from tests.factories import make_visit
+
+    for hours in range(51):
+        make_visit(session, world["sam"], world["store"], world["questionnaire"],
+                   started_at=utcnow() - timedelta(hours=hours + 1))
+    session.commit()
+    headers = bearer(world["token"]) | {"Host": "evil.example"}
+    first = client.get("/api/v1/visits", headers=headers).get_json()
+    assert first["next"] == "/api/v1/visits?page=2"
+    app.config["BASE_URL"] = "https://shopper.example.org"
+    first = client.get("/api/v1/visits", headers=headers).get_json()
+    assert first["next"] == "https://shopper.example.org/api/v1/visits?page=2"
+
+
+def test_the_document_says_a_drafts_times_may_be_null(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    for name in ("started_at", "ended_at"):
+        assert "null" in str(schemas["Visit"]["properties"][name])
+    assert "null" in str(schemas["Draft"]["properties"]["started_at"])
+    assert schemas["VisitList"]["properties"]["next"]["format"] == "uri-reference"
