@@ -14,6 +14,7 @@ from shopper.auth.services import issue_api_token
 from shopper.models import utcnow
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, RETAIL_ANSWERS, field_world
+from tests.integration.test_api_visits import bearer, payload, stored_visits
 
 HUGE = "99999999999999999999"
 INT4 = str(2**31)  # one past PostgreSQL's integer
@@ -26,20 +27,6 @@ def world(session):
     world["admin_token"] = issue_api_token(session=session, user=world["admin"])
     session.commit()
     return world
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def visit(world, **changes) -> dict:
-    started = utcnow() - timedelta(minutes=30)
-    body = {"uuid": str(uuid.uuid4()), "assignment_id": world["assignment"].id,
-            "channel": "in_store", "started_at": started.isoformat(),
-            "ended_at": (started + timedelta(minutes=22)).isoformat(),
-            "answers": dict(RETAIL_ANSWERS)}
-    body.update(changes)
-    return body
 
 
 def logged_in(client, email="ada@example.com"):
@@ -88,9 +75,7 @@ def test_pages_beyond_the_ranges_are_not_server_errors(world, client, path):
     {"ended_at": "9999-12-31T23:59:59-14:00"},
 ])
 def test_a_hostile_submission_is_refused_and_stores_nothing(world, client, app, changes):
-    from tests.integration.test_api_visits import stored_visits
-
-    response = client.post("/api/v1/visits", json=visit(world, **changes),
+    response = client.post("/api/v1/visits", json=payload(world, **changes),
                            headers=bearer(world["token"]))
     assert response.status_code in (400, 404, 422), response.status_code
     assert response.is_json
@@ -98,8 +83,6 @@ def test_a_hostile_submission_is_refused_and_stores_nothing(world, client, app, 
 
 
 def test_json_nested_thousands_deep_is_400(world, client, app):
-    from tests.integration.test_api_visits import stored_visits
-
     deep = "[" * 20000 + "]" * 20000
     response = client.post("/api/v1/visits", data=deep, content_type="application/json",
                            headers=bearer(world["token"]))
