@@ -43,6 +43,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     jobs.configure(app)
+    if app.config["TRUSTED_PROXIES"] > 0:  # the client's address from the proxies' headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        trusted = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     _warn_about(app)
     return app
 

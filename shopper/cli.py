@@ -156,6 +156,20 @@ def users_create(email: str, role: str, password: str | None, name: str,
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@users_group.command("unlock")
+@click.option("--email", default=None, help="The account to unlock.")
+@click.option("--address", default=None, help="The client address to unlock.")
+def users_unlock(email: str | None, address: str | None) -> None:
+    """Lift the log-in lock of an account or an address (too many failed attempts)."""
+    from .auth import throttle
+
+    if not email and not address:
+        _fail("give --email or --address")
+    with _session() as session:
+        forgotten = throttle.clear(session, account=email, address=address)
+    click.echo(f"Unlocked: {forgotten} failed attempts forgotten.")
+
+
 @users_group.command("token")
 @click.option("--email", required=True)
 def users_token(email: str) -> None:

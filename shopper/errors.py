@@ -19,6 +19,7 @@ from .exceptions import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Throttled,
     TooLarge,
     Unprocessable,
 )
@@ -96,6 +97,17 @@ def handle_too_large(error: TooLarge):
                    _("Photos are limited to %(size)d MB.", size=limit))
 
 
+def handle_throttled(error: Throttled):
+    from .db import close_session
+
+    close_session()
+    response = _render(429, "too_many_attempts" if _wants_json() else _("Too many attempts"),
+                       _("Too many failed attempts. Try again in %(seconds)d seconds.",
+                         seconds=error.retry_after))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def handle_csrf(error: CSRFError):
     return _render(400, _("The form expired"),
                    _("The page was open too long or cookies are blocked. Go back, reload "
@@ -125,4 +137,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidInput, handle_invalid_input)
     app.register_error_handler(Conflict, handle_conflict)
     app.register_error_handler(TooLarge, handle_too_large)
+    app.register_error_handler(Throttled, handle_throttled)
     app.register_error_handler(Exception, handle_unexpected)

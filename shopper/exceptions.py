@@ -52,3 +52,12 @@ class InvalidVisit(Unprocessable):
 
 class TooLarge(Exception):
     """What was sent is over a size limit (413)."""
+
+
+class Throttled(Exception):
+    """Too many failed log-ins or API tokens (429): try again after `retry_after`
+    seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(f"throttled for {self.retry_after} s")

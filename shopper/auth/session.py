@@ -10,6 +10,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from ..db import end_read, get_session
 from ..models import User
+from . import throttle
 from .services import user_for_token
 
 
@@ -30,7 +31,14 @@ def load_user() -> None:
 def _user_of_request() -> User | None:
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
-        return user_for_token(session=get_session(), token=authorization[7:].strip())
+        db_session = get_session()
+        throttle.check(db_session)  # an address guessing tokens is locked out
+        user = user_for_token(session=db_session, token=authorization[7:].strip())
+        if user is None:
+            db_session.rollback()
+            throttle.record_failure(db_session, kind="token")
+            db_session.commit()
+        return user
     user_id = session.get("user_id")
     if user_id is None:
         return None

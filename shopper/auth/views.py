@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..db import commit, get_session
+from . import throttle
 from .forms import LoginForm
 from .services import authenticate
 from .session import log_in, log_out, login_required
@@ -43,13 +44,19 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(session=get_session(), email=form.email.data,
+        db_session = get_session()
+        # Locked (too many failures): 429 before the password is even looked at.
+        throttle.check(db_session, account=form.email.data)
+        user = authenticate(session=db_session, email=form.email.data,
                             password=form.password.data)
         if user is not None:
             commit()
             log_in(user)
             return redirect(_safe_next(request.args.get("next"),
                                        url_for(f"main.home_{user.role}")))
+        db_session.rollback()
+        throttle.record_failure(db_session, kind="login", account=form.email.data)
+        commit()
         # One message for an unknown e-mail and a wrong password.
         form.password.errors.append(_("The e-mail address or the password is not right."))
         current_app.logger.info("failed log-in for %r", form.email.data[:254])

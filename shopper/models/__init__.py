@@ -8,6 +8,7 @@ from .questionnaires import QUESTIONNAIRE_STATUSES, Questionnaire
 from .reports import ReportDelivery, ReportSchedule
 from .review import ReviewEvent
 from .scorecards import ScoreDay
+from .security import AuthFailure
 from .users import ROLES, ManagerRegion, User
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "ROLES",
     "VISIT_STATUSES",
     "Assignment",
+    "AuthFailure",
     "Client",
     "Location",
     "ManagerRegion",
