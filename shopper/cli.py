@@ -352,6 +352,8 @@ def worker_command(workers: int) -> None:
         _fail("JOBS_IMMEDIATE is set: jobs run in the caller, there is nothing to consume")
     where = current_app.config.get("REDIS_URL") or current_app.config["JOBS_FILE"]
     click.echo(f"Shopper worker: {workers} threads, jobs in {where}")
+    removed = jobs.sweep_orphans.call_local()
+    click.echo(f"Orphan sweep: {removed} photo files without a row removed.")
     consumer = jobs.huey.create_consumer(workers=workers, worker_type="thread",
                                          periodic=True, check_worker_health=True)
     consumer.run()

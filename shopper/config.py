@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     # How many proxies in front to believe for the client's address (X-Forwarded-For;
     # Werkzeug's ProxyFix); 0: the socket's address.
     "TRUSTED_PROXIES": 0,
+    # A photo file with no row is removed once older than this (minutes): longer than
+    # any request, so a file whose transaction is still open is never touched.
+    "ORPHAN_GRACE_MINUTES": 60,
     # Run jobs at once in the caller instead of queueing them (the test suite).
     "JOBS_IMMEDIATE": False,
     # Processes that render a roll-up's pages in parallel (None: one per core).
@@ -78,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
 
 _BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
 _INTEGERS = ("SMTP_PORT", "SMTP_TIMEOUT", "MAIL_RETRIES", "REPORT_PROCESSES", "TRUSTED_PROXIES",
+             "ORPHAN_GRACE_MINUTES",
              "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M", "RESUBMIT_DAYS")
 _STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
             "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR",

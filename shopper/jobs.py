@@ -144,6 +144,20 @@ def send_due() -> int:
     return sent
 
 
+@huey.periodic_task(crontab(minute="17"))
+@in_app
+def sweep_orphans() -> int:
+    """Hourly (and when `shopper worker` starts): photo files that no row names."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from .field.orphans import sweep_orphans as sweep
+
+    return sweep(db.get_session(), current_app.config["UPLOAD_DIR"],
+                 grace=timedelta(minutes=current_app.config["ORPHAN_GRACE_MINUTES"]))
+
+
 @huey.task()
 @in_app
 def render_report(kind: str, client_id: int, region_id: int | None,
