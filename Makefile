@@ -50,6 +50,7 @@ install: $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive shopper
 
 # The whole suite on SQLite, then again on PostgreSQL.
 test: lint test-sqlite test-postgres

@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105: refused in production (finish)
 DEVELOPMENT_ENVS = ("development", "testing")
 LANGUAGES = ("en", "es", "fr", "de")
 
@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_USER": None,
-    "SMTP_PASSWORD": None,
+    "SMTP_PASSWORD": None,  # nosec B105: no password, read from the environment
     "SMTP_TLS": False,
     "MAIL_FROM": "Shopper <shopper@localhost>",
     "SMTP_TIMEOUT": 30,

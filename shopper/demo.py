@@ -238,7 +238,7 @@ def _load_base(*, session: Session, questionnaire_row: Questionnaire,
     history = _History(session=session, shopper=shopper, questionnaire=questionnaire,
                        questionnaire_row=questionnaire_row, locations=locations,
                        settings=settings)
-    rng = random.Random(20261001)
+    rng = random.Random(20261001)  # nosec B311: demo data, reproducible on purpose
     number = 0
     for months_ago in range(6, 0, -1):
         for spec in LOCATIONS:
@@ -407,7 +407,8 @@ def _top_up_synthetic(*, session: Session, client: Client, questionnaire_row: Qu
     shopper = session.exec(select(User).where(User.email == "shopper@demo.test")).first()
     shopper_id = shopper.id if shopper else session.exec(
         select(User.id).where(User.role == "shopper")).first()
-    rng = random.Random(have)  # a different stream for each top-up, reproducible
+    # A different stream for each top-up, reproducible; demo data, not secrets.
+    rng = random.Random(have)  # nosec B311
     batch: list[dict[str, Any]] = []
     for number in range(have, target):
         location = locations[number % len(locations)]
