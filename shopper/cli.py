@@ -359,8 +359,45 @@ def worker_command(workers: int) -> None:
     consumer.run()
 
 
+# --- shopper backup, shopper restore ---------------------------------------------------
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target: str) -> None:
+    """Write a consistent copy of the database (while the app runs) and the uploads to
+    TARGET (.tar.gz). SQLite only: for PostgreSQL use pg_dump (README)."""
+    from . import backup
+
+    try:
+        written = backup.backup(current_app.config["DATABASE_URL"],
+                                current_app.config["UPLOAD_DIR"], target)
+    except backup.BackupError as error:
+        _fail(str(error), status=1)
+    click.echo(f"Backup written to {target}: the database and {written['uploads']} uploads "
+               f"({written['bytes']:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that holds data.")
+@with_appcontext
+def restore_command(source: str, force: bool) -> None:
+    """Put a backup back; refuses a database that holds data without --force."""
+    from . import backup, db
+
+    try:
+        restored = backup.restore(current_app.config["DATABASE_URL"],
+                                  current_app.config["UPLOAD_DIR"], source,
+                                  engine=db.engine(), force=force)
+    except (backup.BackupError, OSError, EOFError) as error:
+        _fail(str(error), status=1)
+    click.echo(f"Restored {source}: the database and {restored['uploads']} uploads.")
+
+
 APP_COMMANDS = (db_group, users_group, demo_command, questionnaire_group, scorecards_group,
-                reports_group, worker_command)
+                reports_group, worker_command, backup_command, restore_command)
 
 
 def init_app(app) -> None:

@@ -8,7 +8,8 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105: refused in production (finish)
+# Refused in production (finish): a development machine's key only.
+DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105
 DEVELOPMENT_ENVS = ("development", "testing")
 LANGUAGES = ("en", "es", "fr", "de")
 
@@ -21,7 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_USER": None,
-    "SMTP_PASSWORD": None,  # nosec B105: no password, read from the environment
+    # No password here: it comes from the environment.
+    "SMTP_PASSWORD": None,  # nosec B105
     "SMTP_TLS": False,
     "MAIL_FROM": "Shopper <shopper@localhost>",
     "SMTP_TIMEOUT": 30,
@@ -45,6 +47,10 @@ DEFAULTS: dict[str, Any] = {
     # A photo file with no row is removed once older than this (minutes): longer than
     # any request, so a file whose transaction is still open is never touched.
     "ORPHAN_GRACE_MINUTES": 60,
+    # The worker's daily backup (SQLite): written to BACKUP_DIR (None: no periodic
+    # backup), the latest BACKUP_KEEP kept.
+    "BACKUP_DIR": None,
+    "BACKUP_KEEP": 7,
     # Run jobs at once in the caller instead of queueing them (the test suite).
     "JOBS_IMMEDIATE": False,
     # Processes that render a roll-up's pages in parallel (None: one per core).
@@ -81,12 +87,12 @@ DEFAULTS: dict[str, Any] = {
 
 _BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
 _INTEGERS = ("SMTP_PORT", "SMTP_TIMEOUT", "MAIL_RETRIES", "REPORT_PROCESSES", "TRUSTED_PROXIES",
-             "ORPHAN_GRACE_MINUTES",
+             "ORPHAN_GRACE_MINUTES", "BACKUP_KEEP",
              "MIN_VISIT_MINUTES", "MAX_CHECKIN_DISTANCE_M", "RESUBMIT_DAYS")
 _STRINGS = ("SHOPPER_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST",
             "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "UPLOAD_DIR",
             "DEFAULT_TIMEZONE", "BASE_URL", "OUTBOX_DIR", "REPORT_DIR", "JOBS_FILE",
-            "JOBS_QUEUE")
+            "JOBS_QUEUE", "BACKUP_DIR")
 
 
 class ConfigError(RuntimeError):

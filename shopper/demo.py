@@ -238,7 +238,8 @@ def _load_base(*, session: Session, questionnaire_row: Questionnaire,
     history = _History(session=session, shopper=shopper, questionnaire=questionnaire,
                        questionnaire_row=questionnaire_row, locations=locations,
                        settings=settings)
-    rng = random.Random(20261001)  # nosec B311: demo data, reproducible on purpose
+    # Demo data, reproducible on purpose: no secret comes from it.
+    rng = random.Random(20261001)  # nosec B311
     number = 0
     for months_ago in range(6, 0, -1):
         for spec in LOCATIONS:

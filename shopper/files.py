@@ -42,7 +42,8 @@ def parse_document(text: str | bytes, name: str = "document", *, json_only: bool
     try:
         if json_only:
             return orjson.loads(text)
-        return yaml.load(text, Loader=_StrictLoader)  # nosec B506: a SafeLoader subclass
+        # _StrictLoader is a SafeLoader (CSafeLoader) that also refuses duplicate keys.
+        return yaml.load(text, Loader=_StrictLoader)  # nosec B506
     except orjson.JSONDecodeError as error:
         raise DocumentError(
             f"{name}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"

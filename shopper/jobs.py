@@ -158,6 +158,26 @@ def sweep_orphans() -> int:
                  grace=timedelta(minutes=current_app.config["ORPHAN_GRACE_MINUTES"]))
 
 
+@huey.periodic_task(crontab(minute="5", hour="3"))
+@in_app
+def daily_backup() -> str | None:
+    """At 03:05 UTC, when BACKUP_DIR is set: a backup there, the latest BACKUP_KEEP kept."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from . import backup
+
+    folder = current_app.config.get("BACKUP_DIR")
+    if not folder:
+        return None
+    target = Path(folder) / backup.periodic_name()
+    backup.backup(current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"],
+                  target)
+    backup.keep_latest(folder, current_app.config["BACKUP_KEEP"])
+    return str(target)
+
+
 @huey.task()
 @in_app
 def render_report(kind: str, client_id: int, region_id: int | None,
