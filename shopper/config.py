@@ -22,8 +22,6 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_USER": None,
-    # No password here: it comes from the environment.
-    "SMTP_PASSWORD": None,  # nosec B105
     "SMTP_TLS": False,
     "MAIL_FROM": "Shopper <shopper@localhost>",
     "SMTP_TIMEOUT": 30,
@@ -84,6 +82,9 @@ DEFAULTS: dict[str, Any] = {
     # once its assignment's window has closed.
     "RESUBMIT_DAYS": 3,
 }
+
+# No password here: it comes from the environment (SMTP_PASSWORD).
+DEFAULTS["SMTP_PASSWORD"] = None  # nosec B105
 
 _BOOLEANS = ("SMTP_TLS", "SESSION_COOKIE_SECURE")
 _INTEGERS = ("SMTP_PORT", "SMTP_TIMEOUT", "MAIL_RETRIES", "REPORT_PROCESSES", "TRUSTED_PROXIES",
