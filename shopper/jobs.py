@@ -15,9 +15,11 @@ import functools
 import logging
 import os
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
@@ -148,10 +150,6 @@ def send_due() -> int:
 @in_app
 def sweep_orphans() -> int:
     """Hourly (and when `shopper worker` starts): photo files that no row names."""
-    from datetime import timedelta
-
-    from flask import current_app
-
     from .field.orphans import sweep_orphans as sweep
 
     return sweep(db.get_session(), current_app.config["UPLOAD_DIR"],
@@ -162,10 +160,6 @@ def sweep_orphans() -> int:
 @in_app
 def daily_backup() -> str | None:
     """At 03:05 UTC, when BACKUP_DIR is set: a backup there, the latest BACKUP_KEEP kept."""
-    from pathlib import Path
-
-    from flask import current_app
-
     from . import backup
 
     folder = current_app.config.get("BACKUP_DIR")

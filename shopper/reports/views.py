@@ -185,7 +185,7 @@ def _form_data(schedule: ReportSchedule) -> _Data:
 @roles_required("admin")
 def new_schedule():
     session = db.get_session()
-    client = get_visible(session, g.user, Client, _integer(request.args.get("client")))
+    client = get_visible(session, g.user, Client, request.args.get("client", -1, type=int))
     schedule = ReportSchedule(client_id=client.id, locale=_locale())
     return _edit(schedule, client, new=True)
 
@@ -311,14 +311,6 @@ def preview_schedule(schedule_id: int):
 
 
 # --- PDFs --------------------------------------------------------------------------------
-
-
-def _integer(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return -1
-    return number if 0 < number < 2**31 else -1
 
 
 @bp.get("/locations/<int:location_id>.pdf")

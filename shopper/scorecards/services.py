@@ -36,6 +36,7 @@ from ..scoring import (
 )
 from ..scoring import Questionnaire as ParsedQuestionnaire
 from ..scoring.aggregate import HEADLINES
+from ..security import LARGEST_ID
 from ..times import day_bounds
 from .periods import Period, month, months_ending
 
@@ -254,7 +255,7 @@ def _integer(value: Any) -> int:
         number = int(value)
     except (TypeError, ValueError):
         return -1
-    return number if -2**31 <= number < 2**31 else -1
+    return number if abs(number) <= LARGEST_ID else -1
 
 
 def overview(*, session: Session, user: User | None, period: Period, client_id: Any = None,
