@@ -119,6 +119,8 @@ def end_read() -> None:
     lock, so a request reads who its user is, ends that, and works on what it was sent
     before it takes the lock again to write."""
     session = g.get("db_session")
+    if engine().dialect.name != "sqlite":
+        return  # PostgreSQL locks rows, not the database: one transaction is cheaper
     if session is not None and session.in_transaction() and not (
             session.new or session.dirty or session.deleted):
         session.commit()

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from .. import db
@@ -24,7 +25,7 @@ from ..field.drafts import save_draft as save_draft_service
 from ..field.photos import store_photo
 from ..field.submissions import Submission
 from ..field.submissions import submit_visit as submit_visit_service
-from ..models import Location, Photo, Questionnaire, Region, Visit, utcnow
+from ..models import VISIT_STATUSES, Location, Photo, Questionnaire, Region, Visit, utcnow
 from ..periods import started_within
 from ..problems import problem
 from ..questionnaires import find_questionnaire
@@ -34,11 +35,9 @@ from ..scoring import location_document as scoring_location_document
 from ..security import LARGEST_ID
 from ..times import parse_day, parse_instant
 from .documents import assignment_document, location_document, visit_document
-from .openapi import openapi_document
+from .openapi import PAGE_SIZE, openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-PAGE_SIZE = 50
 
 
 def _error(status: int, error: str, message: str):
@@ -59,10 +58,13 @@ def _page(query, page: int, document, endpoint: str, **args: Any):
 
 
 def _page_number() -> int:
+    """The `page` asked for: 1 when there is none; 422 when it is not a page number."""
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = int(request.args.get("page", 1))
     except ValueError:
-        return 1
+        raise Unprocessable([problem("page", "not_an_integer")]) from None
+    if page < 1:
+        raise Unprocessable([problem("page", "must_be_at_least", min=1)])
     if page * PAGE_SIZE > LARGEST_ID:
         raise Unprocessable([problem("page", "too_large")])
     return page
@@ -174,7 +176,10 @@ def _number(value: Any) -> bool:
 
 
 def questionnaire_row_of(visit: Visit) -> Questionnaire:
-    return db.get_session().get(Questionnaire, visit.questionnaire_id)
+    """The visit's questionnaire row without its document (a visit's document names its
+    key and version only)."""
+    return db.get_session().get(Questionnaire, visit.questionnaire_id,
+                                options=[defer(Questionnaire.document)])
 
 
 @bp.post("/visits")
@@ -186,8 +191,9 @@ def submit_visit():
     visit, created = submit_visit_service(session=db.get_session(), user=g.user,
                                           submission=_submission(payload),
                                           settings=current_app.config)
+    document = visit_document(visit, questionnaire_row_of(visit), g.user.role)
     db.commit()  # 201 means committed
-    response = jsonify(visit_document(visit, questionnaire_row_of(visit), g.user.role))
+    response = jsonify(document)
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.get_visit", visit_uuid=visit.uuid)
     return response
@@ -202,7 +208,9 @@ def save_draft(visit_uuid: str):
         return _error(400, "bad_request", "send the draft as a JSON object")
     problems: list[Problem] = []
     parsed_uuid = _uuid(visit_uuid, "uuid", problems)
-    started_at = _time(payload, "started_at", problems) if "started_at" in payload else None
+    # null, as the document allows: not started yet, like no started_at at all
+    started_at = (_time(payload, "started_at", problems)
+                  if payload.get("started_at") is not None else None)
     if problems:
         raise InvalidVisit(problems)
     visit = save_draft_service(session=db.get_session(), user=g.user, visit_uuid=parsed_uuid,
@@ -239,11 +247,15 @@ def list_visits():
         except ValueError:
             problems.append(problem("location", "not_an_integer"))
         else:
-            if abs(location_id) > LARGEST_ID:
+            if location_id < 1:  # no location has one (the document's minimum)
+                problems.append(problem("location", "must_be_at_least", min=1))
+            elif location_id > LARGEST_ID:
                 problems.append(problem("location", "too_large"))
             query = query.where(Visit.location_id == location_id)
             args["location"] = request.args["location"]
     if "status" in request.args:
+        if request.args["status"] not in VISIT_STATUSES:
+            problems.append(problem("status", "invalid", allowed=VISIT_STATUSES))
         query = query.where(Visit.status == request.args["status"])
         args["status"] = request.args["status"]
     days = _days(problems)

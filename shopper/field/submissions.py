@@ -16,16 +16,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, select
 
 from ..exceptions import Conflict, InvalidVisit, NotFound
-from ..models import Location, Photo, ReviewEvent, User, Visit, utcnow
+from ..models import Assignment, Location, Photo, Questionnaire, ReviewEvent, User, Visit, utcnow
 from ..problems import problem
-from ..questionnaires import questionnaire_of
+from ..questionnaires import parse_stored
 from ..scoring import InvalidAnswers, Problem
 from ..scoring import Questionnaire as ParsedQuestionnaire
-from .assignments import shopper_assignment
+from ..security import LARGEST_ID
 from .quality import FlagInputs, quality_flags
 from .scores import score_fields
 
@@ -56,8 +58,7 @@ class Submission:
         return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
-    """The stored photos that a visit's answers name, by reference (one query)."""
+def _photo_refs(answers: dict[str, Any]) -> list[uuid_module.UUID]:
     wanted = []
     for refs in answers.values():
         for ref in refs if isinstance(refs, list) else ():
@@ -65,9 +66,50 @@ def photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
                 wanted.append(uuid_module.UUID(str(ref)))
             except ValueError:
                 continue  # no such photo: reported by _photo_problems
+    return wanted
+
+
+def photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
+    """The stored photos that a visit's answers name, by reference (one query)."""
+    wanted = _photo_refs(answers)
     if not wanted:
         return {}
     return {str(p.uuid): p for p in session.exec(select(Photo).where(Photo.uuid.in_(wanted)))}
+
+
+def _photos_and_reuse(session: Session, answers: dict[str, Any], visit_uuid: uuid_module.UUID
+                      ) -> tuple[dict[str, Photo], bool]:
+    """The photos the answers name, and whether one of them was also sent with another
+    visit (the same bytes: a quality flag), in one query."""
+    wanted = _photo_refs(answers)
+    if not wanted:
+        return {}, False
+    other = aliased(Photo)
+    elsewhere = exists().where(other.sha256 == Photo.sha256, other.visit_uuid != visit_uuid)
+    rows = session.exec(select(Photo, elsewhere).where(Photo.uuid.in_(wanted))).all()
+    return {str(p.uuid): p for p, _seen in rows}, any(seen for _photo, seen in rows)
+
+
+def _assignment_parts(session: Session, user: User, assignment_id: Any
+                      ) -> tuple[Assignment, Location, ParsedQuestionnaire]:
+    """The caller's own assignment (NotFound for anyone else's, or none), its location
+    and the engine's questionnaire, in one query (the document is read only when its
+    parse is not cached)."""
+    try:
+        wanted = int(assignment_id)
+    except (TypeError, ValueError, OverflowError):
+        wanted = None
+    found = None
+    if wanted is not None and 0 < wanted <= LARGEST_ID:
+        found = session.exec(
+            select(Assignment, Location, Questionnaire)
+            .join(Location, Location.id == Assignment.location_id)
+            .join(Questionnaire, Questionnaire.id == Assignment.questionnaire_id)
+            .where(Assignment.id == wanted).options(defer(Questionnaire.document))).first()
+    if found is None or found[0].shopper_id != user.id:
+        raise NotFound(f"assignment {assignment_id}")
+    assignment, location, questionnaire_row = found
+    return assignment, location, parse_stored(questionnaire_row)
 
 
 def _photo_problems(photos: dict[str, Photo], user: User, submission: Submission,
@@ -86,13 +128,6 @@ def _photo_problems(photos: dict[str, Photo], user: User, submission: Submission
     return problems
 
 
-def _photo_seen_elsewhere(session: Session, visit_uuid: uuid_module.UUID,
-                          photos: list[Photo]) -> bool:
-    hashes = [photo.sha256 for photo in photos]
-    return bool(hashes) and session.exec(select(Photo.id).where(
-        Photo.sha256.in_(hashes), Photo.visit_uuid != visit_uuid)).first() is not None
-
-
 def submit_visit(*, session: Session, user: User, submission: Submission,
                  settings: dict[str, Any], now: datetime | None = None
                  ) -> tuple[Visit, bool]:
@@ -103,11 +138,8 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     assignment), InvalidVisit (with one problem per question), Conflict.
     """
     now = now or utcnow()  # the demo replays history at its own times
-    assignment = shopper_assignment(session=session, user=user,
-                                    assignment_id=submission.assignment_id)
-    location = session.get(Location, assignment.location_id)
-    _row, questionnaire = questionnaire_of(session=session,
-                                           questionnaire_id=assignment.questionnaire_id)
+    assignment, location, questionnaire = _assignment_parts(session, user,
+                                                            submission.assignment_id)
     content_hash = submission.content_hash()
 
     existing = locked_visit(session, submission.uuid)
@@ -134,7 +166,8 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     except InvalidAnswers as invalid:
         problems.extend(invalid.problems)
         fields = {}
-    photos = photos_named(session, submission.answers)
+    photos, photo_seen_elsewhere = _photos_and_reuse(session, submission.answers,
+                                                     submission.uuid)
     problems.extend(_photo_problems(photos, user, submission, questionnaire))
     if problems:
         raise InvalidVisit(problems)
@@ -161,14 +194,14 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
         window_end=assignment.window_end,
         location_position=(location.latitude, location.longitude),
         visit_position=(submission.latitude, submission.longitude),
-        photo_seen_elsewhere=_photo_seen_elsewhere(session, submission.uuid,
-                                                   list(photos.values())))
+        photo_seen_elsewhere=photo_seen_elsewhere)
     visit.quality_flags = quality_flags(facts, min_minutes=settings["MIN_VISIT_MINUTES"],
                                         max_distance_m=settings["MAX_CHECKIN_DISTANCE_M"])
     visit.flag_count = len(visit.quality_flags)
     try:
         # The row is added inside the savepoint: begin_nested() flushes what is pending
-        # before it starts, and a failed insert must only undo the savepoint.
+        # before it starts, and a failed insert must only undo the savepoint (the HTML
+        # form stores its new photos in the same transaction first).
         with session.begin_nested():
             session.add(visit)
             session.flush()

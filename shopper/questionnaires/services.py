@@ -14,6 +14,7 @@ import orjson
 import yaml
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from ..exceptions import InvalidInput, NotFound
@@ -128,8 +129,10 @@ def parse_stored(row: Questionnaire) -> ParsedQuestionnaire:
 
 def questionnaire_of(*, session: Session, questionnaire_id: int
                      ) -> tuple[Questionnaire, ParsedQuestionnaire]:
-    """The stored version with this id, and the engine's (cached) parse of it."""
-    row = session.get(Questionnaire, questionnaire_id)
+    """The stored version with this id, and the engine's (cached) parse of it.
+
+    The document is read only when the parse is not cached (it is the row's bulk)."""
+    row = session.get(Questionnaire, questionnaire_id, options=[defer(Questionnaire.document)])
     if row is None:
         raise NotFound(f"questionnaire {questionnaire_id}")
     return row, parse_stored(row)
