@@ -51,6 +51,22 @@ def _check(visit: Visit, revision: Any, statuses: tuple[str, ...]) -> None:
         raise Conflict(f"a visit that is {visit.status} cannot be changed this way")
 
 
+def _repeated(session: Session, visit: Visit, user: User, revision: Any, action: str,
+              **same: Any) -> ReviewEvent | None:
+    """Whether this is a retry of the action that made the visit's current revision:
+    the same reviewer, action and content, sent again when the answer was lost (a
+    dropped connection, a killed worker). A retry answers as the first did."""
+    if type(revision) is not int or visit.revision != revision + 1:
+        return None
+    latest = session.exec(select(ReviewEvent).where(ReviewEvent.visit_id == visit.id)
+                          .order_by(ReviewEvent.id.desc())).first()
+    if (latest is not None and latest.action == action and latest.actor_id == user.id
+            and latest.revision == visit.revision
+            and all(getattr(latest, name) == value for name, value in same.items())):
+        return latest
+    return None
+
+
 def _event(session: Session, visit: Visit, user: User, action: str, now: datetime,
            **fields: Any) -> ReviewEvent:
     event = ReviewEvent(visit_id=visit.id, actor_id=user.id, action=action, created_at=now,
@@ -63,6 +79,8 @@ def approve_visit(*, session: Session, user: User, visit: Visit, revision: Any,
                   now: datetime) -> Visit:
     """Approve a submitted visit: it counts in scorecards from now on."""
     visit = reviewable(session=session, user=user, visit=visit)
+    if _repeated(session, visit, user, revision, "approved"):
+        return visit
     _check(visit, revision, ("submitted",))
     visit.status, visit.approved_at, visit.updated_at = "approved", now, now
     visit.revision += 1
@@ -95,6 +113,12 @@ def return_visit(*, session: Session, user: User, visit: Visit, revision: Any,
     """Send a submitted visit back to its shopper with a note, overall and per question
     (`notes`: question id -> text). The shopper sees them and resubmits."""
     visit = reviewable(session=session, user=user, visit=visit)
+    if isinstance(note, str) and (notes is None or isinstance(notes, dict)):
+        cleaned = {q: t.strip() for q, t in (notes or {}).items()
+                   if isinstance(t, str) and t.strip()}
+        if _repeated(session, visit, user, revision, "returned", note=note.strip(),
+                     notes=cleaned or None):
+            return visit
     _check(visit, revision, ("submitted",))
     overall = _text(note, "note")
     if notes is None:
@@ -130,6 +154,11 @@ def edit_visit(*, session: Session, user: User, visit: Visit, revision: Any,
     rescores it (an approved visit stays approved, and the scorecards follow). An
     answer of None removes it."""
     visit = reviewable(session=session, user=user, visit=visit)
+    if isinstance(reason, str) and isinstance(answers, dict):
+        done = _repeated(session, visit, user, revision, "edited", note=reason.strip())
+        if done is not None and done.after and all(
+                answers.get(q, ...) == value for q, value in done.after["answers"].items()):
+            return visit
     _check(visit, revision, ("submitted", "approved"))
     why = _text(reason, "reason")
     if not why:

@@ -91,6 +91,36 @@ def test_an_approved_visit_cannot_be_approved_or_returned_again(world, client):
                note="Again").status_code == 409
 
 
+@pytest.mark.parametrize(("action", "body"), [
+    ("approve", {}),
+    ("return", {"note": " Photo missing ", "notes": {"greeted": "Who greeted?"}}),
+    ("edit", {"answers": {"greeted": "no"}, "reason": "The receipt says otherwise"}),
+])
+def test_a_retried_review_action_answers_as_the_first_and_does_it_once(world, client, app,
+                                                                       action, body):
+    """The answer lost (a dropped connection, a killed worker): the reviewer's client
+    sends the same action at the same revision again, and gets 200, not 409."""
+    _body, visit = submit(client, world)
+    first = act(client, world, "north_manager", visit, action, revision=1, **body)
+    again = act(client, world, "north_manager", visit, action, revision=1, **body)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.get_json() == first.get_json()
+    assert stored(app, visit["uuid"]).revision == 2
+    assert [e["action"] for e in events(client, world, visit)].count(
+        {"approve": "approved", "return": "returned", "edit": "edited"}[action]) == 1
+
+
+@pytest.mark.parametrize(("who", "body"), [
+    ("admin", {}),  # another reviewer's approval is not this one's retry
+    ("north_manager", {"note": "Something else"}),  # other content: not a retry
+])
+def test_a_different_action_at_a_stale_revision_is_still_409(world, client, who, body):
+    _body, visit = submit(client, world)
+    act(client, world, "north_manager", visit, "return", revision=1, note="Photo missing")
+    action = "return" if "note" in body else "approve"
+    assert act(client, world, who, visit, action, revision=1, **body).status_code == 409
+
+
 @pytest.mark.parametrize("who", ["south_manager", "sam", "kim", "viewer"])
 def test_only_the_regions_managers_and_admins_review(world, client, app, who):
     _body, visit = submit(client, world)
