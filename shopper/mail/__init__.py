@@ -6,7 +6,7 @@ header, deliver() turns every failure into TemporaryFailure or PermanentFailure.
 
 from .delivery import deliver
 from .errors import InvalidAddress, MailError, PermanentFailure, TemporaryFailure
-from .message import compose, valid_address
+from .message import compose, header_text, valid_address
 
 __all__ = [
     "InvalidAddress",
@@ -15,5 +15,6 @@ __all__ = [
     "TemporaryFailure",
     "compose",
     "deliver",
+    "header_text",
     "valid_address",
 ]

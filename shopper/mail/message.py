@@ -29,6 +29,14 @@ def _has_unsafe_characters(value: str) -> bool:
     return any(unicodedata.category(char) in _UNSAFE_CATEGORIES for char in value)
 
 
+def header_text(value: str) -> str:
+    """`value` with every line break and control character made a space: for a
+    subject built from stored names (a location's, a client's), which compose() would
+    refuse, and so never send, if one of them held a tab or a line break."""
+    return "".join(" " if unicodedata.category(char) in _UNSAFE_CATEGORIES else char
+                   for char in value)
+
+
 def _refuse_unsafe(what: str, value: str) -> None:
     """A line break in a header would let the text add headers of its own (Bcc: ...)."""
     if _has_unsafe_characters(value):

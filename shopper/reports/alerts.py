@@ -64,7 +64,7 @@ def send(session: Session, visit_id: int, only: list[int] | None = None
             context = {"location": location, "failures": failures, "comments": comments,
                        "link": link, "account": f"{base}/account"}
             message = mail.compose(sender=config["MAIL_FROM"], to=[manager.email],
-                                   subject=subject.replace("\r", " ").replace("\n", " "),
+                                   subject=mail.header_text(subject),
                                    text=render_template("mail/alert.txt", **context),
                                    html=render_template("mail/alert.html", **context))
         try:

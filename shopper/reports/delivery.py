@@ -161,7 +161,7 @@ def _message(delivery: ReportDelivery, scope: services.Scope, period: Period,
     name = render.file_name(client_name=scope.client.name, scope_name=scope_name,
                             period=period)
     return mail.compose(sender=config["MAIL_FROM"], to=delivery.recipients,
-                        subject=subject, text=text, html=html,
+                        subject=mail.header_text(subject), text=text, html=html,
                         attachments=[(name, content, "application/pdf")],
                         message_id=delivery.message_id)
 

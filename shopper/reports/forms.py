@@ -3,6 +3,7 @@ prepare (a CSRF token each, no JavaScript)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
@@ -54,8 +55,11 @@ class ScheduleForm(FlaskForm):
             try:
                 mail.valid_address(entry)
             except mail.InvalidAddress:
-                raise ValidationError(_l("%(address)s is not an e-mail address.",
-                                         address=entry[:80])) from None
+                # gettext, not lazy_gettext: Flask-Babel's lazy string passes itself off
+                # as markup (its __html__ is the bare text), so the typed address in it
+                # would reach the page unescaped.
+                raise ValidationError(_("%(address)s is not an e-mail address.",
+                                        address=entry[:80])) from None
         addresses = recipient_list(field.data or "")
         if not addresses:
             raise ValidationError(_l("Give at least one address."))

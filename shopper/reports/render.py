@@ -78,7 +78,9 @@ def css_string(text: str) -> str:
         if char.isalnum() or char in " .,:;·–-()/":
             safe.append(char)
         else:
-            safe.append(f"\\{ord(char):06x}")
+            # CSS takes the one space after an escape as its end: written here, so that
+            # a space of the text after it is kept ("Marks & Spencer", not "&Spencer").
+            safe.append(f"\\{ord(char):06x} ")
     return '"' + "".join(safe) + '"'
 
 
