@@ -51,6 +51,8 @@ class _Handler:
         refusal = self.server._take_refusal("DATA")
         if refusal:
             return refusal
+        if self.server.data_delay:  # a slow server: the reply comes late
+            await asyncio.sleep(self.server.data_delay)
         self.server._receive(envelope)
         return "250 OK"
 
@@ -70,6 +72,8 @@ class SmtpServer:
         self._lock = threading.Lock()
         self._refusals: dict[str, list[str]] = {"DATA": [], "RCPT": []}
         self._drops = 0
+        #: Seconds to wait before answering each DATA (a slow server).
+        self.data_delay = 0.0
         self._controller: Controller | None = None
 
     def refuse_next(
@@ -84,8 +88,9 @@ class SmtpServer:
         with self._lock:
             self._drops += n
 
-    def start(self) -> SmtpServer:
-        self.port = free_port()
+    def start(self, port: int | None = None) -> SmtpServer:
+        """Listen on `port` (a free one by default; a given one: a server coming back)."""
+        self.port = port or free_port()
         # server_hostname keeps aiosmtpd from looking up this machine's FQDN.
         self._controller = Controller(
             _Handler(self),
