@@ -3,8 +3,9 @@
 Only a shopper uploads, and only for a visit of theirs or one the server does not know
 yet: a phone sends a visit's photos before the visit itself. An upload is accepted only
 when Pillow opens it as a JPEG (multi-picture JPEGs included), PNG or WebP image within
-a pixel limit, and when its header shows that decoding and shrinking it fit the memory
-budget. It is re-encoded from its pixels, so nothing of the original file but the
+a pixel limit, when its header shows that decoding and shrinking it fit the memory
+budget, and when it has no more segments, chunks or scans than a photo (each one costs
+time). It is re-encoded from its pixels, so nothing of the original file but the
 picture survives: no EXIF, no GPS position leaking into reports, no trailing payload.
 Files get generated names under UPLOAD_DIR (outside `static/`) and are served only
 through a permission-checked view.
@@ -15,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 import uuid as uuid_module
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+from PIL import ExifTags, Image, PngImagePlugin, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -41,6 +43,31 @@ MAX_EDGE = 2400
 #: A PNG or WebP costs its full size: past about 17 Mpx (an RGB PNG, 4:3), 9 Mpx (RGBA)
 #: or 7 Mpx (WebP) it is refused as having too many pixels.
 DECODE_BUDGET = 125_000_000
+#: The most rows a picture may have, whatever its width: PNG decodes row by row, at about
+#: 0.1 µs a row however narrow, so a PNG 1 px wide and 39 million tall (75 kB, under
+#: the pixel limit) took 3 s. No photo is taller than a JPEG can be.
+MAX_ROWS = 65_535
+#: The most segments (stray bytes included) a JPEG's picture may have, and the most
+#: chunks a PNG may have: Pillow reads them one by one in Python, and a 10 MB file of
+#: empty ones took 2.5 to 6 s. A phone's photo has a few dozen; a 10 MB ICC
+#: profile in 64 kB pieces, 160; a 10 MB PNG in libpng's 8 kB IDAT chunks, 1,300.
+MAX_JPEG_SEGMENTS = 1_000
+MAX_PNG_CHUNKS = 20_000
+#: The most scans a JPEG's picture may have: libjpeg decodes each over the whole
+#: picture, and a 74 kB 12 Mpx progressive JPEG with its last scan 100 times took 2.2 s
+#: (10 MB would take hours). Encoders write 1 (baseline) to 18 (progressive CMYK).
+MAX_JPEG_SCANS = 32
+#: Where the entropy-coded data of a scan ends: 0xFF, then anything but an escaped zero,
+#: a restart marker or more 0xFF.
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+#: EXIF orientation -> the turn that shows the picture upright.
+UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+           4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+           6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+           8: Image.Transpose.ROTATE_90}
+#: The most bytes of EXIF read for the orientation: what a JPEG's APP1 segment holds
+#: (a PNG's eXIf chunk or a WebP's EXIF chunk may hold megabytes).
+MAX_EXIF_BYTES = 65_535
 #: Bytes Pillow keeps per pixel, by mode; every other mode takes 4.
 PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 
@@ -122,15 +149,18 @@ def _verified_image(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
     invalid = InvalidInput("file", "not a JPEG, PNG or WebP image", code="photo_unreadable")
     too_many = InvalidInput("file", "the image has too many pixels", code="too_many_pixels")
     with warnings.catch_warnings():
-        # A decompression bomb must be refused, not merely warned about.
+        # A decompression bomb must be refused, not merely warned about; Pillow's notes
+        # on metadata it skips (corrupt EXIF, a malformed MPO) are of no interest.
+        warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
+            _count_parts(data)
             # Pillow's JPEG opener also opens multi-picture JPEGs (format "MPO").
             picture = Image.open(io.BytesIO(data), formats=list(FORMATS))
             kind = SAME_AS.get(picture.format, picture.format)
             if kind not in FORMATS:
                 raise invalid
-            if picture.width * picture.height > max_pixels:
+            if picture.width * picture.height > max_pixels or picture.height > MAX_ROWS:
                 raise too_many
             full_size = picture.size
             if kind == "JPEG":
@@ -154,7 +184,10 @@ def _reencode(picture: Image.Image, kind: str) -> tuple[bytes, int, int]:
     and no full-size copy is ever made (`_peak_bytes` counts what shrinking takes).
     """
     picture.thumbnail((MAX_EDGE, MAX_EDGE))
-    ImageOps.exif_transpose(picture, in_place=True)
+    picture = _upright(picture)
+    # Pillow's savers copy some metadata from `info` when not told otherwise (a JPEG's
+    # comment, a PNG's ICC profile): keep only what belongs to the pixels.
+    picture.info = {key: value for key, value in picture.info.items() if key == "transparency"}
     output = io.BytesIO()
     if kind == "JPEG":
         _in_mode(picture, "RGB").save(output, "JPEG", quality=88, optimize=True)
@@ -169,6 +202,25 @@ def _reencode(picture: Image.Image, kind: str) -> tuple[bytes, int, int]:
     else:
         picture.save(output, "WEBP", quality=85)
     return output.getvalue(), picture.width, picture.height
+
+
+def _upright(picture: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says. Not ImageOps.exif_transpose, which
+    also writes the EXIF back, tag by tag in Python (3.5 s for the 65,535 tags a PNG's
+    eXIf chunk may hold), for nothing: the EXIF is dropped. EXIF larger than a JPEG can
+    hold is not read at all (reading those tags took 0.4 s more), and EXIF that Pillow
+    cannot read (a header that is no TIFF, an orientation that is no number): both
+    leave the picture as it was sent rather than failing the upload."""
+    exif = picture.info.get("exif") or picture.info.get("Raw profile type exif") or b""
+    if len(exif) > MAX_EXIF_BYTES:
+        return picture
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's "corrupt EXIF data"
+        try:
+            method = UPRIGHT.get(picture.getexif().get(ExifTags.Base.Orientation))
+        except Exception:  # whatever a broken EXIF makes Pillow raise
+            return picture
+    return picture if method is None else picture.transpose(method)
 
 
 def _in_mode(picture: Image.Image, mode: str) -> Image.Image:
@@ -212,15 +264,11 @@ def _metadata_bytes(picture: Image.Image, kind: str, data: bytes) -> int:
         held += sum(len(segment) for _marker, segment in picture.applist)
     elif kind == "PNG":
         text = 0
-        position = 8  # after the signature; a chunk is length, type, body, CRC
-        while position + 8 <= len(data):
-            length = int.from_bytes(data[position:position + 4], "big")
-            chunk_type = data[position + 4:position + 8]
+        for chunk_type, length in _png_chunks(data):
             if chunk_type == b"tEXt":
                 text += length
             elif chunk_type in (b"zTXt", b"iTXt"):
                 text += max(length, PngImagePlugin.MAX_TEXT_CHUNK)
-            position += 12 + length
         held += min(text, PngImagePlugin.MAX_TEXT_MEMORY)  # past it, Pillow refuses the file
     return held
 
@@ -252,9 +300,11 @@ def _coefficient_bytes(picture: Image.Image, full_size: tuple[int, int], data: b
     """libjpeg keeps every DCT coefficient of the whole image, at full size whatever the
     scale (2 bytes each, 64 per 8 x 8 block of each component), when the picture comes
     in several scans: progressive JPEGs, and those whose first scan lacks a component."""
-    if not picture.info.get("progressive") and _first_scan_components(data) >= picture.layers:
+    if not picture.info.get("progressive") and _jpeg_scans(data)[0] >= picture.layers:
         return 0
     components = picture.layer  # (id, horizontal sampling, vertical sampling, table)
+    if not all(1 <= c[1] <= 4 and 1 <= c[2] <= 4 for c in components):
+        raise ValueError("sampling factors libjpeg refuses")  # photo_unreadable, not a 500
     most_across = max(c[1] for c in components)
     most_down = max(c[2] for c in components)
     total = 0
@@ -267,11 +317,42 @@ def _coefficient_bytes(picture: Image.Image, full_size: tuple[int, int], data: b
     return total
 
 
-def _first_scan_components(data: bytes) -> int:
-    """How many components the first start-of-scan segment of a JPEG names (0 if none
-    is found): the marker segments before it all carry their length."""
+def _count_parts(data: bytes) -> None:
+    """Raise ValueError (photo_unreadable) for a JPEG of more segments or scans, or a PNG
+    of more chunks, than a photo has: before Pillow reads them one by one."""
+    if data.startswith(b"\xff\xd8\xff"):
+        _jpeg_scans(data)
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        _png_chunks(data)
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, int]]:
+    """The type and length of each chunk of a PNG, up to its IEND (where Pillow stops).
+    Raises ValueError past MAX_PNG_CHUNKS."""
+    chunks = []
+    position = 8  # after the signature; a chunk is length, type, body, CRC
+    while position + 8 <= len(data):
+        if len(chunks) == MAX_PNG_CHUNKS:
+            raise ValueError("too many PNG chunks")
+        length = int.from_bytes(data[position:position + 4], "big")
+        chunks.append((data[position + 4:position + 8], length))
+        if chunks[-1][0] == b"IEND":
+            break
+        position += 12 + length
+    return chunks
+
+
+def _jpeg_scans(data: bytes) -> tuple[int, int]:
+    """How many components the first scan of a JPEG names, and how many scans its first
+    picture has ((0, 0) if none is found): read from its marker segments, which all
+    carry their length, and from the markers that end each scan's entropy-coded data.
+    Raises ValueError past MAX_JPEG_SEGMENTS segments and stray bytes, or past
+    MAX_JPEG_SCANS scans."""
+    first = scans = 0
     position = 2  # after the start-of-image marker
-    while position + 4 < len(data):
+    for _step in range(MAX_JPEG_SEGMENTS):
+        if position + 4 >= len(data):
+            return first, scans
         if data[position] != 0xFF:
             position += 1  # stray bytes between segments, which Pillow skips too
             continue
@@ -280,11 +361,20 @@ def _first_scan_components(data: bytes) -> int:
             position += 1
         elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a segment
             position += 2
+        elif marker == 0xD9:  # the end of the picture (an MPO's next one may follow)
+            return first, scans
         elif marker == 0xDA:
-            return data[position + 4]
+            scans += 1
+            if scans > MAX_JPEG_SCANS:
+                raise ValueError("too many JPEG scans")
+            if scans == 1:
+                first = data[position + 4]
+            end = _SCAN_END.search(
+                data, position + 2 + int.from_bytes(data[position + 2:position + 4], "big"))
+            position = end.start() if end else len(data)
         else:
             position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
-    return 0
+    raise ValueError("too many JPEG segments")
 
 
 def photo_file(photo: Photo, upload_dir: str) -> Path:
