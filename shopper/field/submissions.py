@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, select
@@ -77,17 +77,28 @@ def photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
     return {str(p.uuid): p for p in session.exec(select(Photo).where(Photo.uuid.in_(wanted)))}
 
 
+_OTHER_PHOTO = aliased(Photo)
+#: The photos stored for a visit, each with whether the same bytes came with another
+#: visit (a quality flag). One bound parameter, no expanding IN: the statement is
+#: compiled once per process.
+_VISIT_PHOTOS = select(
+    Photo.uuid, Photo.owner_id, Photo.visit_uuid,
+    exists().where(_OTHER_PHOTO.sha256 == Photo.sha256,
+                   _OTHER_PHOTO.visit_uuid != Photo.visit_uuid).label("seen_elsewhere"),
+).where(Photo.visit_uuid == bindparam("visit_uuid"))
+
+
 def _photos_and_reuse(session: Session, answers: dict[str, Any], visit_uuid: uuid_module.UUID
-                      ) -> tuple[dict[str, Photo], bool]:
-    """The photos the answers name, and whether one of them was also sent with another
-    visit (the same bytes: a quality flag), in one query."""
-    wanted = _photo_refs(answers)
-    if not wanted:
+                      ) -> tuple[dict[str, Any], bool]:
+    """The photos stored for this visit that its answers name, and whether one of them
+    was also sent with another visit, in one query. A named photo that is not among
+    them (unknown, or stored for another visit) is reported by _photo_problems."""
+    if not any(isinstance(refs, list) and refs for refs in answers.values()):
         return {}, False
-    other = aliased(Photo)
-    elsewhere = exists().where(other.sha256 == Photo.sha256, other.visit_uuid != visit_uuid)
-    rows = session.exec(select(Photo, elsewhere).where(Photo.uuid.in_(wanted))).all()
-    return {str(p.uuid): p for p, _seen in rows}, any(seen for _photo, seen in rows)
+    named = {str(ref) for refs in answers.values() if isinstance(refs, list) for ref in refs}
+    rows = [row for row in session.execute(_VISIT_PHOTOS, {"visit_uuid": visit_uuid})
+            if str(row.uuid) in named]
+    return {str(row.uuid): row for row in rows}, any(row.seen_elsewhere for row in rows)
 
 
 def _assignment_parts(session: Session, user: User, assignment_id: Any
@@ -112,7 +123,7 @@ def _assignment_parts(session: Session, user: User, assignment_id: Any
     return assignment, location, parse_stored(questionnaire_row)
 
 
-def _photo_problems(photos: dict[str, Photo], user: User, submission: Submission,
+def _photo_problems(photos: dict[str, Any], user: User, submission: Submission,
                     questionnaire: ParsedQuestionnaire) -> list[Problem]:
     """Every photo a visit names must be stored, be the caller's, and belong to it."""
     problems = []
