@@ -9,6 +9,7 @@ through these classes, so a question's names are written once.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from babel.numbers import format_decimal
@@ -157,7 +158,13 @@ class ScaleField(_Choices):
                 for v in range(self.question.min, self.question.max + 1)]
 
     def parse(self, raw):
-        return int(raw) if raw.lstrip("-").isdigit() else raw  # the engine names a bad one
+        # ASCII digits only, and few of them: str.isdigit() also takes "²" and strings
+        # too long for int(), which raise. What is not a whole number goes to the
+        # engine as it was typed, and the engine names it.
+        return int(raw) if _WHOLE_NUMBER.fullmatch(raw) else raw
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
 
 
 class ChoiceField(_Choices):

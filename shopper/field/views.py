@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import uuid as uuid_module
 from pathlib import Path
 
@@ -79,16 +80,28 @@ def photo(photo_uuid: str):
     return response
 
 
+#: What a check-in may hold, as the API checks it: finite degrees, an accuracy >= 0.
+POSITION_RANGES = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0),
+                   "accuracy": (0.0, math.inf)}
+POSITION_STATUSES = ("given", "refused", "unavailable")
+
+
 def _position(form) -> dict:
-    """The check-in as the plain form posts it (what is not a number is left out)."""
+    """The check-in as the plain form posts it (what is not a finite number in its
+    range is left out: the page's script fills these fields, a person does not)."""
     values = {}
-    for name in ("latitude", "longitude", "accuracy"):
+    for name, (low, high) in POSITION_RANGES.items():
         try:
-            values[name] = float(form[name].data) if form[name].data else None
+            value = float(form[name].data) if form[name].data else None
         except ValueError:
-            values[name] = None
+            value = None
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            value = None
+        values[name] = value
     if values["latitude"] is None or values["longitude"] is None:
         values["latitude"] = values["longitude"] = None
+    status = form.position_status.data
+    values["status"] = status if status in POSITION_STATUSES else None
     return values
 
 
@@ -180,7 +193,7 @@ def visit_form(assignment_id: int):
                 started_at=started_at, ended_at=max(now, started_at), answers=answers,
                 latitude=position["latitude"], longitude=position["longitude"],
                 position_accuracy=position["accuracy"],
-                position_status=form.position_status.data or None)
+                position_status=position["status"])
             visit, _created = submit_visit(session=session, user=g.user, submission=submission,
                                            settings=current_app.config)
         except InvalidVisit as invalid:

@@ -58,13 +58,17 @@ def approve_selected():
     if not form.validate_on_submit():
         flash(_("The page was open too long. Reload it and try again."), "error")
         return redirect(url_for("review.review_queue"))
-    shown = []
+    shown: list[tuple[Visit, int]] = []
     for value in request.form.getlist("visit"):
         visit_uuid, _sep, revision = value.partition(":")
         try:
-            shown.append((_visit(visit_uuid), int(revision)))
+            visit, number = _visit(visit_uuid), int(revision)
         except (NotFound, ValueError):
             continue
+        # The queue has one box per visit: a visit posted twice counts once, at the first
+        # revision given (the second, a retry of the first, was "approved" again).
+        if all(other is not visit for other, _number in shown):
+            shown.append((visit, number))
     approved, refused = services.approve_visits(session=db.get_session(), user=g.user,
                                                 shown=shown, now=utcnow())
     db.commit()
