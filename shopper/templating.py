@@ -22,6 +22,9 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "D
 CHANNEL_LABELS = {"in_store": _l("In store"), "online": _l("Online"), "phone": _l("Phone")}
 ROLE_LABELS = {"admin": _l("Administrators"), "manager": _l("Managers"),
                "shopper": _l("Shoppers"), "client": _l("Client viewers")}
+#: One person's role, as their account page names it.
+ROLE_NAMES = {"admin": _l("Administrator"), "manager": _l("Regional manager"),
+              "shopper": _l("Shopper"), "client": _l("Client viewer")}
 VISIT_STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"),
                        "approved": _l("Approved"), "returned": _l("Returned")}
 FLAG_LABELS = {"too_short": _l("Too short"), "far_from_location": _l("Far from the location"),
@@ -150,6 +153,7 @@ def init_app(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "en"),
         channel_label=lambda c: CHANNEL_LABELS.get(c, c),
         role_label=lambda r: ROLE_LABELS.get(r, r),
+        role_name=lambda r: ROLE_NAMES.get(r, r),
         visit_status_label=lambda s: VISIT_STATUS_LABELS.get(s, s),
         assignment_state_label=lambda s: ASSIGNMENT_STATE_LABELS.get(s, s),
         localized=localized,

@@ -419,6 +419,15 @@ def test_a_critical_failure_alerts_the_region_managers(app, session, world, smtp
     assert f"https://shopper.example.org/review/visits/{visit.uuid}" in body
 
 
+@pytest.mark.parametrize(("email", "role"), [
+    ("mia@example.com", "Regional manager"), ("ada@example.com", "Administrator"),
+    ("sam@example.com", "Shopper"), ("cal@example.com", "Client viewer"),
+])
+def test_the_account_page_names_ones_own_role(app, world, email, role):
+    page = logged_in(app, email).get("/account").text
+    assert f"<dd>{role}</dd>" in page
+
+
 def test_alerts_can_be_turned_off(app, session, world, smtp_server):
     smtp(app, smtp_server)
     client = logged_in(app, "mia@example.com")
