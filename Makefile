@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := python3-venv chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
   libharfbuzz-subset0 poppler-utils
 
-.PHONY: help install system run test test-sqlite test-postgres lint bench translations clean
+.PHONY: help install system run test test-sqlite test-postgres lint bench soak translations clean
 
 PORT ?= 5000
 # PostgreSQL server for the second run of the suite; each run makes a fresh database.
@@ -24,6 +24,7 @@ help:
 	@echo "make run    - install, then the web app on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make test   - install, then the whole test suite"
 	@echo "make bench  - the benchmarks of bench/ (figures in docs/PERFORMANCE.md)"
+	@echo "make soak   - load, faults and the long fuzz (figures in docs/RELIABILITY.md)"
 
 system:
 	@command -v dpkg-query >/dev/null || exit 0; \
@@ -52,11 +53,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive shopper
 
-# The whole suite on SQLite, then again on PostgreSQL.
-test: lint test-sqlite test-postgres
+# The whole suite on SQLite and on PostgreSQL, both at once (two processes: the suite
+# is mostly one core's work, and this machine has two); each run's output is printed
+# whole when it ends. `make test-sqlite` or `make test-postgres` runs one.
+test: lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
+# Each run its own temporary directory (pytest cleans old ones of its own base).
 test-sqlite: install
-	SHOPPER_ENV=testing $(BIN)/python -m pytest
+	SHOPPER_ENV=testing $(BIN)/python -m pytest --basetemp="$${TMPDIR:-/tmp}/shopper-test-sqlite"
 
 test-postgres: install
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" \
@@ -66,7 +71,16 @@ test-postgres: install
 	@# drive pages whose data paths the integration tests check on PostgreSQL here; they
 	@# run once too, on SQLite (each needs a browser: a third of the suite's time).
 	SHOPPER_ENV=testing TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest \
-	  --ignore=tests/unit --ignore=tests/browser
+	  --basetemp="$${TMPDIR:-/tmp}/shopper-test-postgres" --ignore=tests/unit --ignore=tests/browser
+
+# What does not fit in `make test`: the load runs on SQLite and PostgreSQL, PostgreSQL
+# restarted under load (restarts the server: its other users lose their connections),
+# the long API fuzz. About 25 minutes; the figures are in docs/RELIABILITY.md.
+soak: install
+	$(BIN)/python bench/load.py --database sqlite
+	$(BIN)/python bench/load.py --database postgresql --postgres-url "$(TEST_POSTGRES_URL)"
+	$(BIN)/python bench/faults.py --postgres-url "$(TEST_POSTGRES_URL)"
+	$(BIN)/python bench/fuzz.py --cases 10000
 
 # Zero configuration: SQLite at instance/shopper.db, demo data on the first run, jobs in
 # instance/shopper.jobs.db, e-mail as .eml files in instance/outbox/. The job worker runs
