@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+import sqlalchemy
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug import exceptions as werkzeug_errors
@@ -114,6 +124,15 @@ def handle_csrf(error: CSRFError):
                      "the page and try again."))
 
 
+def _forget_unloaded_user() -> None:
+    """After a failed flush the rollback expired g.user, and closing the session detached
+    it: reading its language or e-mail for the 500 raised again, and no 500 was answered
+    at all. The error is then shown as to a visitor."""
+    user = g.get("user")
+    if user is not None and sqlalchemy.inspect(user).expired_attributes:
+        g.user = None
+
+
 def handle_unexpected(error: BaseException):
     from .db import close_session
 
@@ -121,6 +140,7 @@ def handle_unexpected(error: BaseException):
     current_app.logger.error("incident %s on %s %s", incident, request.method, request.path,
                              exc_info=error)
     close_session()  # roll back whatever the request had written
+    _forget_unloaded_user()
     return _render(500, _("Something went wrong"),
                    _("The error was logged. If it happens again, tell the support team this "
                      "incident number."), incident)

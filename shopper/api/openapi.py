@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..security import LARGEST_ID
+
+#: Items on a page of every list (the views page with it; the document names the last page).
+PAGE_SIZE = 50
+
 
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -56,15 +61,27 @@ _UUID = {"type": "string", "format": "uuid"}
 _DAY = {"type": "string", "format": "date"}
 
 _UNAUTHORIZED = _json(_ref("Error"), "no session and no valid token")
+_MALFORMED = _json(_ref("Error"), "a NUL character in the path or the query")
+_THROTTLED = _json(_ref("Error"), "too many failed tokens or log-ins from the caller's "
+                                  "address: try again after Retry-After seconds") | {
+    "headers": {"Retry-After": {"required": True, "description": "seconds",
+                                "schema": {"type": "integer", "minimum": 1}}}}
+_VISIT_LOCATION = {"headers": {"Location": {
+    "required": True, "description": "the visit's address (GET /visits/{uuid})",
+    "schema": {"type": "string", "format": "uri-reference"}}}}
 _NOT_FOUND = _json(_ref("Error"), "not found, or outside the caller's scope")
 _UUID_PARAMETER = {"name": "uuid", "in": "path", "required": True, "schema": _UUID}
-_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+#: An id as the database holds it (PostgreSQL's integer); a larger one names nothing.
+_ID = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
+_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": _ID}
 _DAY_PARAMETERS = [
     {"name": "from", "in": "query", "schema": _DAY,
      "description": "first day, inclusive, in the programme's time zone"},
     {"name": "to", "in": "query", "schema": _DAY,
      "description": "last day, inclusive, in the programme's time zone"}]
-_PAGE_PARAMETER = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+_PAGE_PARAMETER = {"name": "page", "in": "query", "description": f"{PAGE_SIZE} items a page",
+                   "schema": {"type": "integer", "minimum": 1,
+                              "maximum": LARGEST_ID // PAGE_SIZE}}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -78,9 +95,12 @@ def _invalid(description: str) -> dict[str, Any]:
 def _operation(operation_id: str, tag: str, summary: str, responses: dict[str, Any],
                **more: Any) -> dict[str, Any]:
     """An operation of a logged-in caller (every one answers 401 without a session or
-    token)."""
+    token, 400 for a NUL character in the path or the query, which no id, date or filter
+    has and the database cannot hold, and 429 while the caller's address is locked out
+    for guessing tokens or passwords, auth/throttle.py)."""
     return {"operationId": operation_id, "tags": [tag], "summary": summary, **more,
-            "responses": responses | {"401": _UNAUTHORIZED}}
+            "responses": {"400": _MALFORMED} | responses | {"401": _UNAUTHORIZED,
+                                                            "429": _THROTTLED}}
 
 
 def _review(operation_id: str, summary: str, body: str, statuses: str) -> dict[str, Any]:
@@ -90,7 +110,8 @@ def _review(operation_id: str, summary: str, body: str, statuses: str) -> dict[s
         "200": _json(_ref("Visit"), "done; the visit with its new revision"),
         "404": _error("not found, or not a visit the caller reviews"),
         "409": _error(f"a stale revision, or not one of the {statuses}"),
-        "422": _invalid("a missing revision, note or reason, or an invalid answer")},
+        "422": _invalid("a missing revision, note or reason, a NUL character in one, or "
+                        "an invalid answer")},
         parameters=[_UUID_PARAMETER], requestBody=_body(body))
 
 
@@ -103,10 +124,12 @@ def _paths() -> dict[str, Any]:
         "/visits": {
             "post": _operation(
                 "submit_visit", "field", "Submit a finished visit (idempotent on uuid)", {
-                    "201": _json(_ref("Visit"), "stored"),
+                    "201": _json(_ref("Visit"), "stored") | _VISIT_LOCATION,
                     "200": _json(_ref("Visit"),
-                                 "the same uuid and content again: the stored visit"),
-                    "400": _error("not a JSON object"),
+                                 "the same uuid and content again: the stored visit")
+                    | _VISIT_LOCATION,
+                    "400": _error("not a JSON object, or a NUL character in the path or the "
+                                  "query"),
                     "404": _NOT_FOUND,
                     "409": _error("the same uuid with other content, or an assignment "
                                   "that has another visit or was cancelled"),
@@ -117,7 +140,7 @@ def _paths() -> dict[str, Any]:
                     "200": _json(_ref("VisitList"), "visits"),
                     "422": _invalid("bad filters")},
                 parameters=[
-                    {"name": "location", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "location", "in": "query", "schema": _ID},
                     {"name": "status", "in": "query", "schema": _ref("VisitStatus")},
                     *_DAY_PARAMETERS, _PAGE_PARAMETER])},
         "/visits/{uuid}": {
@@ -140,28 +163,35 @@ def _paths() -> dict[str, Any]:
         "/visits/{uuid}/draft": {"put": _operation(
             "save_draft", "field", "Keep the answers so far on the server", {
                 "200": _json(_ref("DraftSaved"), "saved"),
-                "400": _error("not a JSON object"),
+                "400": _error("not a JSON object, or a NUL character in the path or the "
+                              "query"),
                 "404": _NOT_FOUND,
                 "409": _error("already sent, or under another assignment"),
-                "422": _invalid("a bad uuid or time, or answers that are not a map")},
+                "422": _invalid("a bad uuid, time or assignment_id, or answers that are not "
+                                "a map (or hold a number past 2**53)")},
             parameters=[_UUID_PARAMETER], requestBody=_body("Draft"))},
         "/photos": {"post": _operation(
             "upload_photo", "field", "Upload one photo (idempotent on uuid)", {
                 "201": _json(_ref("PhotoRef"), "stored"),
                 "200": _json(_ref("PhotoRef"), "the same uuid and bytes again"),
+                "400": _error("a form field with no name, or a NUL character in one, the "
+                              "path or the query"),
                 "404": _NOT_FOUND,
                 "409": _error("the same uuid with other bytes"),
                 "413": _error("too large"),
-                "422": _invalid("a missing field, or not a JPEG, PNG or WebP image")},
+                "422": _invalid("a missing or unknown field, or not a JPEG, PNG or WebP "
+                                "image")},
             requestBody={"required": True, "content": {"multipart/form-data": {
-                "schema": _ref("PhotoUpload")}}})},
+                "schema": _ref("PhotoUpload"),
+                "encoding": {"file": {"contentType": "image/jpeg, image/png, image/webp"}}}}})},
         "/photos/{uuid}": {"get": _operation(
             "get_photo", "field", "A photo's metadata (its bytes are at `url`)", {
                 "200": _json(_ref("Photo"), "the photo"), "404": _NOT_FOUND},
             parameters=[_UUID_PARAMETER])},
         "/locations": {"get": _operation(
             "list_locations", "locations", "Locations in the caller's scope", {
-                "200": _json(_ref("LocationList"), "locations")},
+                "200": _json(_ref("LocationList"), "locations"),
+                "422": _invalid("a page that is not a page number")},
             parameters=[_PAGE_PARAMETER])},
         "/locations/{id}/scorecard": {"get": _operation(
             "get_location_scorecard", "locations",
@@ -299,15 +329,15 @@ def _visit_schemas() -> dict[str, Any]:
         "VisitList": _list_of("Visit", "a page of visits"),
         "Submission": _object(
             ["uuid", "assignment_id", "channel", "started_at", "ended_at", "answers"], {
-                "uuid": _UUID, "assignment_id": {"type": "integer"},
+                "uuid": _UUID, "assignment_id": _ID,
                 "channel": _ref("Channel"), "started_at": _TIME, "ended_at": _TIME,
                 "answers": _ref("Answers"), "position": _nullable("Position"),
                 "position_status": _ref("PositionStatus"),
                 "photos": {"type": "array", "items": {"type": "string"}, "description":
                            "accepted and ignored: photo references travel in the answers"}},
-            "a finished visit; other keys are refused"),
+            "a finished visit; other keys are refused") | {"additionalProperties": False},
         "Draft": _object(["assignment_id", "answers"], {
-            "assignment_id": {"type": "integer"}, "answers": _ref("Answers"),
+            "assignment_id": _ID, "answers": _ref("Answers"),
             "started_at": _NULLABLE_TIME}, "the answers so far, not validated"),
         "DraftSaved": _object(["uuid", "status", "saved_at"], {
             "uuid": _UUID, "status": _ref("VisitStatus"), "saved_at": _TIME}),
@@ -361,7 +391,8 @@ def _field_schemas() -> dict[str, Any]:
         "AssignmentList": _list_of("Assignment", "open assignments"),
         "PhotoUpload": _object(["file", "visit_uuid", "uuid"], {
             "file": {"type": "string", "format": "binary"}, "visit_uuid": _UUID,
-            "uuid": _UUID}),
+            "uuid": _UUID}, "other fields are refused (422); a field with no name, or a NUL "
+                            "character, is a 400") | {"additionalProperties": False},
         "PhotoRef": _object(["ref", "sha256", "width", "height", "url"], {
             "ref": {"type": "string", "description": "what a photo answer lists"},
             "sha256": {"type": "string"}, "width": {"type": "integer"},

@@ -12,8 +12,9 @@ from flask import g, jsonify, request
 from .. import db
 from ..auth.permissions import get_visible_by_uuid
 from ..auth.session import login_required
-from ..exceptions import NotFound
+from ..exceptions import NotFound, Unprocessable
 from ..models import Visit, utcnow
+from ..problems import problem
 from ..review import services
 from .documents import event_document, visit_document
 from .views import bp, questionnaire_row_of
@@ -36,9 +37,16 @@ def _answer(visit: Visit):
 def _act(visit_uuid: str, action, *fields: str):
     """Run a review action with the revision and the `fields` of the JSON body."""
     payload = _payload()
-    visit = action(session=db.get_session(), user=g.user, visit=_visit(visit_uuid),
-                   revision=payload.get("revision"), now=utcnow(),
-                   **{name: payload.get(name) for name in fields})
+    visit = _visit(visit_uuid)
+    values = {name: payload.get(name) for name in fields}
+    # A note or reason is stored as text, which on PostgreSQL cannot hold a NUL character
+    # (the review desk's forms get 400 for one, in security.py).
+    unstorable = [name for name, value in values.items()
+                  if isinstance(value, str) and "\x00" in value]
+    if unstorable:
+        raise Unprocessable([problem(name, "invalid") for name in unstorable])
+    visit = action(session=db.get_session(), user=g.user, visit=visit,
+                   revision=payload.get("revision"), now=utcnow(), **values)
     return _answer(visit)
 
 

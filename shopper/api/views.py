@@ -211,11 +211,22 @@ def save_draft(visit_uuid: str):
     # null, as the document allows: not started yet, like no started_at at all
     started_at = (_time(payload, "started_at", problems)
                   if payload.get("started_at") is not None else None)
+    # As for a submission: an id the database can look up (past PostgreSQL's integer the
+    # query failed), answers JSON can hold exactly (past 64 bits storing them failed).
+    assignment_id = payload.get("assignment_id")
+    if type(assignment_id) is not int:
+        problems.append(problem("assignment_id", "not_an_integer"))
+    elif abs(assignment_id) > LARGEST_ID:
+        problems.append(problem("assignment_id", "too_large"))
+    answers = payload.get("answers", {})
+    if isinstance(answers, dict):
+        problems.extend(problem(f"answers.{key}", "too_large") for key, value in answers.items()
+                        if type(value) is int and abs(value) > 2**53)
     if problems:
         raise InvalidVisit(problems)
     visit = save_draft_service(session=db.get_session(), user=g.user, visit_uuid=parsed_uuid,
-                               assignment_id=payload.get("assignment_id"),
-                               answers=payload.get("answers", {}), started_at=started_at)
+                               assignment_id=assignment_id, answers=answers,
+                               started_at=started_at)
     db.commit()
     return jsonify(uuid=str(visit.uuid), status=visit.status,
                    saved_at=visit.updated_at.isoformat())
@@ -300,6 +311,8 @@ def upload_photo():
         problems.append(problem("file", "missing"))
     photo_uuid = _uuid(request.form.get("uuid"), "uuid", problems)
     visit_uuid = _uuid(request.form.get("visit_uuid"), "visit_uuid", problems)
+    unknown = {*request.form, *request.files} - {"file", "uuid", "visit_uuid"}
+    problems.extend(problem(name, "unknown_field") for name in sorted(unknown))
     if problems:
         raise Unprocessable(problems)
     config = current_app.config

@@ -150,3 +150,142 @@ def test_the_document_says_a_drafts_times_may_be_null(client):
         assert "null" in str(schemas["Visit"]["properties"][name])
     assert "null" in str(schemas["Draft"]["properties"]["started_at"])
     assert schemas["VisitList"]["properties"]["next"]["format"] == "uri-reference"
+
+
+# --- found by the schemathesis run of tests/fuzz (issue: fuzz the API) ------------------
+
+
+@pytest.fixture
+def review_world(session):
+    """Sam's visit, submitted, and a token for North's manager."""
+    from tests.factories import make_visit
+
+    world = field_world(session)
+    world["visit"] = make_visit(session, world["sam"], world["store"], world["questionnaire"],
+                                status="submitted")
+    world["token"] = issue_api_token(session=session, user=world["sam"])
+    world["manager_token"] = issue_api_token(session=session, user=world["north_manager"])
+    session.commit()
+    return world
+
+
+@pytest.mark.parametrize(("action", "body"), [
+    ("return", {"note": "fix\x00this"}),
+    ("edit", {"answers": {"greeted": "no"}, "reason": "seen\x00again"}),
+])
+def test_a_nul_in_a_review_note_is_422_and_changes_nothing(review_world, client, action, body):
+    visit = review_world["visit"]
+    url = f"/api/v1/visits/{visit.uuid}"
+    send = client.post if action == "return" else client.patch
+    response = send(url + ("/return" if action == "return" else ""),
+                    json={"revision": visit.revision, **body},
+                    headers=bearer(review_world["manager_token"]))
+    assert response.status_code == 422  # PostgreSQL: a NUL in text, once a 500
+    [error] = response.get_json()["errors"]
+    assert error["question"] == ("note" if action == "return" else "reason")
+    stored = client.get(url, headers=bearer(review_world["manager_token"])).get_json()
+    assert (stored["status"], stored["revision"]) == ("submitted", visit.revision)
+    assert stored["answers"]["greeted"] == "yes"
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"assignment_id": 2**31}, "assignment_id"),  # PostgreSQL: past int4, once a 500
+    ({"assignment_id": -(2**40)}, "assignment_id"),
+    ({"assignment_id": "1"}, "assignment_id"),  # once taken for assignment 1
+    ({"answers": {"greeted": 2**70}}, "answers.greeted"),  # past 64 bits: once a 500
+])
+def test_a_draft_the_database_cannot_hold_is_422(world, client, app, changes, field):
+    body = {"assignment_id": world["assignment"].id, "answers": {}} | changes
+    response = client.put(f"/api/v1/visits/{uuid.uuid4()}/draft", json=body,
+                          headers=bearer(world["token"]))
+    assert response.status_code == 422
+    assert [e["question"] for e in response.get_json()["errors"]] == [field]
+    assert stored_visits(app) == 0
+
+
+def test_a_draft_not_started_yet_may_say_so_with_null(world, client):
+    response = client.put(f"/api/v1/visits/{uuid.uuid4()}/draft", headers=bearer(world["token"]),
+                          json={"assignment_id": world["assignment"].id,
+                                "answers": {"greeted": "yes"}, "started_at": None})
+    assert response.status_code == 200  # as the document says: was 422 "missing"
+    assert response.get_json()["status"] == "draft"
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("status=bogus", "status"), ("page=0", "page"), ("page=two", "page"),
+    ("location=0", "location"), ("location=-3", "location")])
+def test_list_filters_outside_the_document_are_422(world, client, query, field):
+    # Each once answered 200 as if the filter were not there (or page 1).
+    response = client.get(f"/api/v1/visits?{query}", headers=bearer(world["admin_token"]))
+    assert response.status_code == 422
+    assert [e["question"] for e in response.get_json()["errors"]] == [field]
+
+
+def test_locations_refuse_a_page_that_is_no_page_as_documented(world, client):
+    response = client.get("/api/v1/locations?page=0", headers=bearer(world["admin_token"]))
+    assert response.status_code == 422
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "422" in document["paths"]["/locations"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/failing-write", "/failing-write"])
+def test_a_write_the_database_refuses_still_answers_500_with_an_incident(
+        migrated, tmp_path, path):
+    """A failed flush expires the logged-in user and closing the session detaches it: the
+    500 (its language, the page's "signed in as") once read it again and raised, so no
+    500 was answered at all. The route writes a location with a channel the database's
+    check refuses, as a logged-in user, on a real database."""
+    from sqlmodel import Session
+
+    from shopper import create_app, db
+    from shopper.auth.session import login_required
+    from shopper.models import Location
+    from tests.conftest import TEST_SECRET, _empty_tables
+
+    app = create_app({"TESTING": True, "SHOPPER_ENV": "testing", "SECRET_KEY": TEST_SECRET,
+                      "DATABASE_URL": migrated, "UPLOAD_DIR": str(tmp_path / "uploads"),
+                      "JOBS_FILE": str(tmp_path / "jobs.db"), "JOBS_IMMEDIATE": True,
+                      "PROPAGATE_EXCEPTIONS": False})
+
+    @login_required
+    def failing_write():
+        region_id = db.get_session().get(Location, world["store"].id).region_id
+        db.get_session().add(Location(region_id=region_id, code="X1", name="X", channel="fax"))
+        db.get_session().flush()
+        return "stored"
+
+    app.add_url_rule(path, "failing_write", failing_write, methods=["POST"])
+    engine = app.extensions["shopper.engine"]
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            world = field_world(session)
+            token = issue_api_token(session=session, user=world["admin"])
+            session.commit()
+        client = app.test_client()
+        if path.startswith("/api/"):
+            response = client.post(path, headers=bearer(token))
+            assert response.status_code == 500
+            assert response.get_json()["incident"]
+        else:
+            logged_in(client)
+            page = client.get("/", follow_redirects=True)
+            response = client.post(path, data={"csrf_token": csrf_token(page.text)})
+            assert response.status_code == 500
+            assert "Incident number" in response.text
+    finally:
+        _empty_tables(engine)
+        engine.dispose()
+
+
+def test_a_photo_form_with_a_field_of_its_own_is_422(world, client, session):
+    from sqlmodel import select
+
+    from shopper.models import Photo
+    from tests.integration.test_api_photos import image_bytes
+
+    response = client.post("/api/v1/photos", headers=bearer(world["token"]), data={
+        "file": (io.BytesIO(image_bytes("PNG", (8, 8))), "p.png"), "uuid": str(uuid.uuid4()),
+        "visit_uuid": str(uuid.uuid4()), "caption": "shelf"})
+    assert response.status_code == 422  # as the document says: once stored, caption ignored
+    assert [e["question"] for e in response.get_json()["errors"]] == ["caption"]
+    assert session.exec(select(Photo)).all() == []
