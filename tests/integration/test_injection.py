@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,6 +40,7 @@ from tests.factories import (
     make_user,
     make_visit,
 )
+from tests.listener import Listener
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -64,35 +63,6 @@ UNSAFE_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re
 #: The last whole month: visits fall in it, pages and PDFs are asked for it.
 PERIOD = month(utcnow().date().replace(day=1) - timedelta(days=1))
 IN_PERIOD = datetime(PERIOD.first.year, PERIOD.first.month, 10, 10, tzinfo=UTC)
-
-
-class Listener:
-    """A socket on loopback that counts who connects: what a PDF might fetch."""
-
-    def __init__(self) -> None:
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(8)
-        self._socket.settimeout(0.1)
-        self.port = self._socket.getsockname()[1]
-        self.seen: list[tuple[str, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, address = self._socket.accept()
-            except TimeoutError:
-                continue
-            self.seen.append(address)
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._socket.close()
 
 
 @pytest.fixture
@@ -535,7 +505,7 @@ def test_pdfs_print_the_text_and_fetch_nothing(app, world, listener):
     wrong["rollup"] = unprinted(rollup.data, texts, ("client", "north", "south", "n1", "n2",
                                                      "s1", "label", "comment"))
     assert wrong == {"n1": [], "n2": [], "rollup": []}
-    assert listener.seen == []
+    assert listener.peers == []
 
 
 # --- e-mail ---------------------------------------------------------------------------------
@@ -589,7 +559,7 @@ def test_the_report_email_escapes_html_and_adds_no_header(app, session, world, s
     [attached] = [part for part in message.iter_attachments()
                   if part.get_content_type() == "application/pdf"]
     assert unprinted(attached.get_content(), texts, ("client", "north", "n1", "n2")) == []
-    assert listener.seen == []
+    assert listener.peers == []
     session.rollback()  # a fresh read: the sending committed after the world's
     delivery = session.exec(select(ReportDelivery.id).where(
         ReportDelivery.report_key.is_not(None))).one()

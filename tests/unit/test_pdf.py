@@ -5,11 +5,9 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urljoin
@@ -26,6 +24,7 @@ from shopper.reports.pdf import (
     render_numbered,
     render_pdf,
 )
+from tests.listener import Listener
 
 
 def png_bytes() -> bytes:
@@ -47,45 +46,6 @@ def static_dir(tmp_path):
     (tmp_path / "secret.txt").write_text("secret-token-4f1c")
     (static / "leak.txt").symlink_to(tmp_path / "secret.txt")
     return static
-
-
-class Listener:
-    """A TCP server on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.05)
-        self.port = self.server.getsockname()[1]
-        self.peers: list = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, peer = self.server.accept()
-            except TimeoutError:
-                continue
-            self.peers.append(peer)
-            connection.close()
-
-    def close(self) -> list:
-        """Stop, count the connections still waiting in the backlog, return them all."""
-        if self._stop.is_set():
-            return self.peers
-        self._stop.set()
-        self._thread.join()
-        self.server.setblocking(False)
-        while True:
-            try:
-                connection, peer = self.server.accept()
-            except BlockingIOError:
-                break
-            self.peers.append(peer)
-            connection.close()
-        self.server.close()
-        return self.peers
 
 
 @pytest.fixture
