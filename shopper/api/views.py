@@ -118,15 +118,28 @@ def _uuid(value: Any, name: str, problems: list[Problem]) -> uuid_module.UUID | 
         return None
 
 
-def _submission(payload: dict) -> Submission:
-    """The submission in a POST /visits body; InvalidVisit naming every bad field."""
-    problems: list[Problem] = []
-    visit_uuid = _uuid(payload.get("uuid"), "uuid", problems)
+def _assignment_id(payload: dict, problems: list[Problem]) -> Any:
+    """The body's assignment id: an integer the database can look up (past PostgreSQL's
+    integer the query failed); a problem is added otherwise."""
     assignment_id = payload.get("assignment_id")
     if type(assignment_id) is not int:
         problems.append(problem("assignment_id", "not_an_integer"))
     elif abs(assignment_id) > LARGEST_ID:
         problems.append(problem("assignment_id", "too_large"))
+    return assignment_id
+
+
+def _answers_too_large(answers: dict) -> list[Problem]:
+    """No answer is a number past 2**53: JSON's exact integers (and orjson's 64 bits)."""
+    return [problem(f"answers.{key}", "too_large") for key, value in answers.items()
+            if type(value) is int and abs(value) > 2**53]
+
+
+def _submission(payload: dict) -> Submission:
+    """The submission in a POST /visits body; InvalidVisit naming every bad field."""
+    problems: list[Problem] = []
+    visit_uuid = _uuid(payload.get("uuid"), "uuid", problems)
+    assignment_id = _assignment_id(payload, problems)
     channel = payload.get("channel")
     if not isinstance(channel, str):
         problems.append(problem("channel", "unknown_channel",
@@ -136,9 +149,8 @@ def _submission(payload: dict) -> Submission:
     answers = payload.get("answers")
     if not isinstance(answers, dict):
         problems.append(problem("answers", "not_a_map"))
-    else:  # no answer is a number past 2**53: JSON's exact integers (and orjson's 64 bits)
-        problems.extend(problem(f"answers.{key}", "too_large") for key, value in answers.items()
-                        if type(value) is int and abs(value) > 2**53)
+    else:
+        problems.extend(_answers_too_large(answers))
     position = payload.get("position")
     latitude = longitude = accuracy = None
     status = payload.get("position_status")
@@ -211,17 +223,10 @@ def save_draft(visit_uuid: str):
     # null, as the document allows: not started yet, like no started_at at all
     started_at = (_time(payload, "started_at", problems)
                   if payload.get("started_at") is not None else None)
-    # As for a submission: an id the database can look up (past PostgreSQL's integer the
-    # query failed), answers JSON can hold exactly (past 64 bits storing them failed).
-    assignment_id = payload.get("assignment_id")
-    if type(assignment_id) is not int:
-        problems.append(problem("assignment_id", "not_an_integer"))
-    elif abs(assignment_id) > LARGEST_ID:
-        problems.append(problem("assignment_id", "too_large"))
+    assignment_id = _assignment_id(payload, problems)  # as for a submission
     answers = payload.get("answers", {})
     if isinstance(answers, dict):
-        problems.extend(problem(f"answers.{key}", "too_large") for key, value in answers.items()
-                        if type(value) is int and abs(value) > 2**53)
+        problems.extend(_answers_too_large(answers))
     if problems:
         raise InvalidVisit(problems)
     visit = save_draft_service(session=db.get_session(), user=g.user, visit_uuid=parsed_uuid,
