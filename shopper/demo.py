@@ -325,9 +325,9 @@ class _History:
         submission = Submission(uuid=uuid.uuid5(_NAMESPACE, key), assignment_id=assignment.id,
                                 channel=spec.channel, started_at=started, ended_at=ended,
                                 answers=answers, **position)
-        visit, _created = submit_visit(
+        visit = submit_visit(
             session=self.session, user=self.shopper, submission=submission,
-            settings=self.settings, now=ended + timedelta(minutes=rng.randint(1, 30)))
+            settings=self.settings, now=ended + timedelta(minutes=rng.randint(1, 30))).visit
         visit.origin = "demo"
         self.submissions[visit.id] = submission
         return visit
@@ -336,9 +336,8 @@ class _History:
         """The shopper corrects a returned visit on the phone and sends it again."""
         first = self.submissions[visit.id]
         again = dataclasses.replace(first, answers=first.answers | changes)
-        visit, _created = submit_visit(session=self.session, user=self.shopper,
-                                       submission=again, settings=self.settings, now=now)
-        return visit
+        return submit_visit(session=self.session, user=self.shopper, submission=again,
+                            settings=self.settings, now=now).visit
 
 
 def synthetic_answers(rng: random.Random, spec: DemoLocation,

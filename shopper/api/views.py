@@ -187,9 +187,11 @@ def _number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-def questionnaire_row_of(visit: Visit) -> Questionnaire:
+def questionnaire_row_of(visit: Visit, known: Questionnaire | None = None) -> Questionnaire:
     """The visit's questionnaire row without its document (a visit's document names its
-    key and version only)."""
+    key and version only): `known` when it is that row, else read."""
+    if known is not None and known.id == visit.questionnaire_id:
+        return known
     return db.get_session().get(Questionnaire, visit.questionnaire_id,
                                 options=[defer(Questionnaire.document)])
 
@@ -200,12 +202,12 @@ def submit_visit():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _error(400, "bad_request", "send the visit as a JSON object")
-    visit, created = submit_visit_service(session=db.get_session(), user=g.user,
-                                          submission=_submission(payload),
-                                          settings=current_app.config)
-    document = visit_document(visit, questionnaire_row_of(visit), g.user.role)
-    db.commit()  # 201 means committed
-    response = jsonify(document)
+    visit, created, questionnaire = submit_visit_service(
+        session=db.get_session(), user=g.user, submission=_submission(payload),
+        settings=current_app.config)
+    db.commit()  # 201 means committed; the answer is made after (SQLite's lock is free)
+    response = jsonify(visit_document(visit, questionnaire_row_of(visit, questionnaire),
+                                      g.user.role))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.get_visit", visit_uuid=visit.uuid)
     return response

@@ -194,8 +194,8 @@ def visit_form(assignment_id: int):
                 latitude=position["latitude"], longitude=position["longitude"],
                 position_accuracy=position["accuracy"],
                 position_status=position["status"])
-            visit, _created = submit_visit(session=session, user=g.user, submission=submission,
-                                           settings=current_app.config)
+            visit = submit_visit(session=session, user=g.user, submission=submission,
+                                 settings=current_app.config).visit
         except InvalidVisit as invalid:
             for found in invalid.problems:
                 if found.path in form.questions:

@@ -11,6 +11,7 @@ from flask import Flask
 
 from .guard import guard_published_versions
 from .services import (
+    cached_parse,
     export_questionnaire,
     find_questionnaire,
     import_questionnaire,
@@ -19,6 +20,7 @@ from .services import (
 )
 
 __all__ = [
+    "cached_parse",
     "export_questionnaire",
     "find_questionnaire",
     "guard_published_versions",

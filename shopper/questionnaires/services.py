@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -111,20 +112,30 @@ def parse_stored(row: Questionnaire) -> ParsedQuestionnaire:
     and the moment it was made (a row id is reused only when a database is emptied,
     as the tests do). Drafts are parsed each time: they may still change.
     """
-    if row.status == "draft":
-        return parse_questionnaire(row.document)
-    key = (row.id, row.version, row.created_at)
+    cached = cached_parse(row.id, row.version, row.created_at, row.status)
+    if cached is not None:
+        return cached
+    questionnaire = parse_questionnaire(row.document)
+    if row.status != "draft":
+        with _cache_lock:
+            _cache[(row.id, row.version, row.created_at)] = questionnaire
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return questionnaire
+
+
+def cached_parse(row_id: int, version: int, created_at: datetime, status: str
+                 ) -> ParsedQuestionnaire | None:
+    """The cached parse of the stored row with these columns, if there is one (never
+    for a draft): parse_stored without reading the document."""
+    if status == "draft":
+        return None
+    key = (row_id, version, created_at)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
             _cache.move_to_end(key)
-            return cached
-    questionnaire = parse_questionnaire(row.document)
-    with _cache_lock:
-        _cache[key] = questionnaire
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return questionnaire
+        return cached
 
 
 def questionnaire_of(*, session: Session, questionnaire_id: int

@@ -491,3 +491,17 @@ def test_dates_are_the_calendar_days_of_each_programmes_time_zone(session, clien
     card = client.get(f"/api/v1/locations/{tokyo.id}/scorecard?from=2026-07-01&to=2026-07-01",
                       headers=bearer(token)).get_json()
     assert card["visits"] == 0
+
+
+def test_a_second_visit_of_an_assignment_is_a_conflict_and_stores_nothing(world, app, client):
+    first = client.post("/api/v1/visits", json=payload(world), headers=bearer(world["token"]))
+    assert first.status_code == 201
+    other = payload(world)  # another uuid, the same assignment
+    assert other["uuid"] != first.get_json()["uuid"]
+    response = client.post("/api/v1/visits", json=other, headers=bearer(world["token"]))
+    assert response.status_code == 409
+    assert "another visit" in response.get_json()["message"]
+    assert stored_visits(app) == 1
+    with Session(app.extensions["shopper.engine"]) as check:
+        events = check.exec(select(ReviewEvent.action)).all()
+    assert events == ["submitted"]

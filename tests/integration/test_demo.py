@@ -197,12 +197,12 @@ def test_synthetic_history_is_what_the_services_would_have_written(app, runner, 
                                     window_end=bulk.started_at + timedelta(days=1))
             scratch.add(assignment)
             scratch.flush()
-            made, _ = submit_visit(
+            made = submit_visit(
                 session=scratch, user=scratch.get(User, shopper.id), settings=DEFAULTS,
                 submission=Submission(uuid=uuid.uuid4(), assignment_id=assignment.id,
                                       channel=bulk.channel, started_at=bulk.started_at,
                                       ended_at=bulk.ended_at, answers=bulk.answers),
-                now=bulk.submitted_at)
+                now=bulk.submitted_at).visit
             reviewer = scratch.get(User, trail[1].actor_id)
             made = approve_visit(session=scratch, user=reviewer, visit=made,
                                  revision=made.revision, now=bulk.approved_at)
