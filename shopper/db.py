@@ -149,6 +149,25 @@ def close_session(_exception: BaseException | None = None) -> None:
 
 
 @contextlib.contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """Within this block `session` reads in a transaction of its own that ends with the
+    block, deferred on SQLite (WAL: it takes no lock and waits for no writer), also
+    in a writing request; the next query begins a new transaction. For a session with
+    no transaction open and nothing to write. On PostgreSQL (rows are locked, not the
+    database) the block is part of the request's one transaction."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    token = _writing.set(False)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            session.commit()  # read only; expire_on_commit=False keeps what was loaded
+
+
+@contextlib.contextmanager
 def writing() -> Iterator[None]:
     """Within this block, SQLite transactions begin IMMEDIATE (CLI commands, jobs)."""
     token = _writing.set(True)

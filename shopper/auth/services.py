@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -98,9 +99,13 @@ def issue_api_token(*, session: Session, user: User) -> str:
     return token
 
 
+#: Asked by every API request: made once (its cache key too), not per request.
+_USER_BY_TOKEN = select(User).where(User.api_token_hash == bindparam("digest"))
+
+
 def user_for_token(*, session: Session, token: str) -> User | None:
     digest = hashlib.sha256(token.encode()).hexdigest()
-    user = session.exec(select(User).where(User.api_token_hash == digest)).first()
+    user = session.execute(_USER_BY_TOKEN, {"digest": digest}).scalars().first()
     return user if user is not None and user.active else None
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..db import end_read, get_session
+from ..db import end_read, get_session, reading
 from ..models import User
 from . import throttle
 from .services import user_for_token
@@ -29,11 +29,14 @@ def load_user() -> None:
 
 
 def _user_of_request() -> User | None:
+    # Read in a transaction of its own: on SQLite a writing request would otherwise
+    # hold the database's write lock while it finds out who it is.
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
         db_session = get_session()
-        throttle.check(db_session)  # an address guessing tokens is locked out
-        user = user_for_token(session=db_session, token=authorization[7:].strip())
+        with reading(db_session):
+            throttle.check(db_session)  # an address guessing tokens is locked out
+            user = user_for_token(session=db_session, token=authorization[7:].strip())
         if user is None:
             db_session.rollback()
             throttle.record_failure(db_session, kind="token")
@@ -42,7 +45,9 @@ def _user_of_request() -> User | None:
     user_id = session.get("user_id")
     if user_id is None:
         return None
-    user = get_session().get(User, user_id)
+    db_session = get_session()
+    with reading(db_session):
+        user = db_session.get(User, user_id)
     if (user is None or not user.active
             or not hmac.compare_digest(session.get("marker", ""), _session_marker(user))):
         session.clear()

@@ -19,9 +19,10 @@ import orjson
 from sqlalchemy import bindparam, exists, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
+from ..db import reading
 from ..exceptions import Conflict, InvalidVisit, NotFound
 from ..models import Assignment, Location, Photo, Questionnaire, ReviewEvent, User, Visit, utcnow
 from ..problems import problem
@@ -88,15 +89,16 @@ def photos_named(session: Session, answers: dict[str, Any]) -> dict[str, Photo]:
     return {str(p.uuid): p for p in session.exec(select(Photo).where(Photo.uuid.in_(wanted)))}
 
 
-_OTHER_PHOTO = aliased(Photo)
+_PHOTO = Photo.__table__
+_OTHER_PHOTO = _PHOTO.alias("other_photo")
 #: The photos stored for a visit, each with whether the same bytes came with another
-#: visit (a quality flag). One bound parameter, no expanding IN: the statement is
+#: visit (a quality flag). One bound parameter, no expanding IN: a Core statement,
 #: compiled once per process.
 _VISIT_PHOTOS = select(
-    Photo.uuid, Photo.owner_id, Photo.visit_uuid,
-    exists().where(_OTHER_PHOTO.sha256 == Photo.sha256,
-                   _OTHER_PHOTO.visit_uuid != Photo.visit_uuid).label("seen_elsewhere"),
-).where(Photo.visit_uuid == bindparam("visit_uuid"))
+    _PHOTO.c.uuid, _PHOTO.c.owner_id, _PHOTO.c.visit_uuid,
+    exists().where(_OTHER_PHOTO.c.sha256 == _PHOTO.c.sha256,
+                   _OTHER_PHOTO.c.visit_uuid != _PHOTO.c.visit_uuid).label("seen_elsewhere"),
+).where(_PHOTO.c.visit_uuid == bindparam("visit_uuid"))
 
 
 def _photos_and_reuse(session: Session, answers: dict[str, Any], visit_uuid: uuid_module.UUID
@@ -107,7 +109,8 @@ def _photos_and_reuse(session: Session, answers: dict[str, Any], visit_uuid: uui
     if not any(isinstance(refs, list) and refs for refs in answers.values()):
         return {}, False
     named = {str(ref) for refs in answers.values() if isinstance(refs, list) for ref in refs}
-    rows = [row for row in session.execute(_VISIT_PHOTOS, {"visit_uuid": visit_uuid})
+    rows = [row for row in session.connection().execute(_VISIT_PHOTOS,
+                                                        {"visit_uuid": visit_uuid})
             if str(row.uuid) in named]
     return {str(row.uuid): row for row in rows}, any(row.seen_elsewhere for row in rows)
 
@@ -153,6 +156,11 @@ _ASSIGNMENT_PARTS = (
     .where(_ASSIGNMENT.c.id == bindparam("assignment_id")))
 
 
+def _parts_of(found) -> AssignmentParts:
+    return AssignmentParts(*found[:10], questionnaire=QuestionnaireColumns(found[5],
+                                                                          *found[10:]))
+
+
 def _assignment_parts(session: Session, user: User, assignment_id: Any
                       ) -> tuple[AssignmentParts, ParsedQuestionnaire]:
     """The caller's own assignment (NotFound for anyone else's, or none) with its
@@ -168,8 +176,8 @@ def _assignment_parts(session: Session, user: User, assignment_id: Any
                                              {"assignment_id": wanted}).first()
     if found is None or found[1] != user.id:
         raise NotFound(f"assignment {assignment_id}")
-    row = QuestionnaireColumns(found[5], *found[10:])
-    parts = AssignmentParts(*found[:10], questionnaire=row)
+    parts = _parts_of(found)
+    row = parts.questionnaire
     questionnaire = cached_parse(row.id, row.version, row.created_at, row.status)
     if questionnaire is None:
         questionnaire = parse_stored(session.get(Questionnaire, row.id))
@@ -201,8 +209,52 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     A replay of the same content returns the stored visit (`False`); a returned visit
     is resubmitted as a new revision (`False`). Raises NotFound (not the caller's
     assignment), InvalidVisit (with one problem per question), Conflict.
+
+    On SQLite a writer holds the whole database's lock, so a new visit is checked and
+    scored in a read transaction first (WAL: it waits for nobody), and the write
+    transaction only reads again what the check relied on: the assignment, its location
+    and questionnaire (one row, compared whole) and whether the uuid is stored. Should
+    either have changed meanwhile, everything is done again under the lock. PostgreSQL
+    locks rows: one transaction. A session already writing (the HTML form stored its
+    photos first) keeps its transaction.
     """
     now = now or utcnow()  # the demo replays history at its own times
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        with reading(session):
+            checked = _checked(session, user, submission, settings, now)
+        if isinstance(checked, StoredVisit):
+            return checked  # a replay: nothing to write
+        if checked.existing is None and _unchanged(session, checked, submission):
+            return _write(session, user, submission, checked, now)
+    checked = _checked(session, user, submission, settings, now)
+    if isinstance(checked, StoredVisit):
+        return checked
+    return _write(session, user, submission, checked, now)
+
+
+@dataclass
+class _Checked:
+    """A submission checked and scored, ready to be written."""
+
+    assignment: AssignmentParts
+    existing: Visit | None
+    values: dict[str, Any]
+    content_hash: str
+
+
+def _unchanged(session: Session, checked: _Checked, submission: Submission) -> bool:
+    """Within the write transaction: what `checked` relied on is as it was read."""
+    connection = session.connection()
+    found = connection.execute(_ASSIGNMENT_PARTS,
+                               {"assignment_id": checked.assignment.id}).first()
+    return (found is not None and _parts_of(found) == checked.assignment
+            and connection.execute(_VISIT_STORED, {"uuid": submission.uuid}).first() is None)
+
+
+def _checked(session: Session, user: User, submission: Submission, settings: dict[str, Any],
+             now: datetime) -> StoredVisit | _Checked:
+    """The stored visit when this is a replay, else the submission checked and scored;
+    raises as submit_visit says."""
     assignment, questionnaire = _assignment_parts(session, user, submission.assignment_id)
     questionnaire_row = assignment.questionnaire
     content_hash = submission.content_hash()
@@ -234,14 +286,13 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     except InvalidAnswers as invalid:
         problems.extend(invalid.problems)
         fields = {}
+    # A photo's row never changes once stored: what is read here holds at the write.
     photos, photo_seen_elsewhere = _photos_and_reuse(session, submission.answers,
                                                      submission.uuid)
     problems.extend(_photo_problems(photos, user, submission, questionnaire))
     if problems:
         raise InvalidVisit(problems)
 
-    was = existing.status if existing is not None else None
-    returned_answers = dict(existing.answers) if was == "returned" else None
     values = {
         "assignment_id": assignment.id, "shopper_id": user.id,
         "location_id": assignment.location_id, "questionnaire_id": assignment.questionnaire_id,
@@ -264,6 +315,17 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
         facts, min_minutes=settings["MIN_VISIT_MINUTES"],
         max_distance_m=settings["MAX_CHECKIN_DISTANCE_M"])
     values["flag_count"] = len(values["quality_flags"])
+    return _Checked(assignment, existing, values, content_hash)
+
+
+def _write(session: Session, user: User, submission: Submission, checked: _Checked,
+           now: datetime) -> StoredVisit:
+    """Store a checked submission: a new visit, or the draft or returned visit it
+    completes; and its "submitted" event."""
+    existing, values = checked.existing, checked.values
+    questionnaire_row = checked.assignment.questionnaire
+    was = existing.status if existing is not None else None
+    returned_answers = dict(existing.answers) if was == "returned" else None
     if existing is None:
         visit = _insert_new(session, Visit(**_NEW_VISIT | values | {
             "uuid": submission.uuid, "opened_at": now, "created_at": now}))
@@ -272,7 +334,8 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
             raced = session.exec(select(Visit).where(Visit.uuid == submission.uuid)).first()
             if raced is None:
                 raise Conflict("this assignment already has another visit")
-            return StoredVisit(_replay(raced, user, content_hash), False, questionnaire_row)
+            return StoredVisit(_replay(raced, user, checked.content_hash), False,
+                               questionnaire_row)
     else:
         visit = existing
         for name, value in values.items():

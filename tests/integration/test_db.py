@@ -155,3 +155,46 @@ def test_published_questionnaire_never_changes(app, session):
     stored.document = dict(stored.document, title="Changed again")
     with pytest.raises(InvalidInput, match="retired and cannot change"):
         session.flush()
+
+
+def test_a_submission_holds_sqlite_write_lock_only_to_check_again_and_insert(sqlite_app):
+    """Who the caller is, the checks and the scoring are read in deferred transactions
+    (WAL: no lock); the IMMEDIATE one reads again the assignment row and the uuid, then
+    inserts the visit and its event."""
+    from shopper.auth.services import issue_api_token
+    from tests.factories import RETAIL_ANSWERS, field_world
+
+    engine = engine_of(sqlite_app)
+    with Session(engine, expire_on_commit=False) as session:
+        world = field_world(session)
+        token = issue_api_token(session=session, user=world["sam"])
+        session.commit()
+    transactions: list[list[str]] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            transactions.append([statement])
+        elif transactions:
+            transactions[-1].append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        started = datetime.now(UTC) - timedelta(minutes=30)
+        response = sqlite_app.test_client().post(
+            "/api/v1/visits", headers={"Authorization": f"Bearer {token}"}, json={
+                "uuid": str(uuid.uuid4()), "assignment_id": world["assignment"].id,
+                "channel": "in_store", "started_at": started.isoformat(),
+                "ended_at": (started + timedelta(minutes=22)).isoformat(),
+                "answers": dict(RETAIL_ANSWERS)})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 201, response.text
+    [locked] = [t for t in transactions if t[0] == "BEGIN IMMEDIATE"]
+    kinds = [statement.split()[0] + " " + statement.split(" FROM ")[-1].split()[0]
+             if statement.startswith("SELECT") else " ".join(statement.split()[:3])
+             for statement in locked[1:]]
+    assert kinds == ["SELECT assignment", "SELECT visit", "INSERT INTO visit",
+                     "INSERT INTO review_event"]
+    reads = [s for t in transactions if t[0] == "BEGIN" for s in t[1:]]
+    assert any("api_token_hash" in s for s in reads)  # the caller, found outside the lock
+    assert any("FROM photo" in s or "FROM assignment" in s for s in reads)
