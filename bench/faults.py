@@ -1,6 +1,6 @@
 """PostgreSQL restarted while shoppers submit: nothing lost, nothing doubled.
 
-    .venv/bin/python bench/faults.py [--postgres-url URL] [--visits 400] [--threads 6]
+    .venv/bin/python bench/faults.py [--postgres-url URL] [--visits 1500] [--threads 6]
 
 gunicorn (2 workers) on a scratch database of the server at --postgres-url; `--threads`
 phones send `--visits` visits (each sent again blindly once), retrying every failed or
@@ -78,7 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres-url", default=os.environ.get(
         "TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test"))
-    parser.add_argument("--visits", type=int, default=400)
+    parser.add_argument("--visits", type=int, default=1500)
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--restart", default=default_restart())
     args = parser.parse_args()

@@ -66,6 +66,11 @@ _THROTTLED = _json(_ref("Error"), "too many failed tokens or log-ins from the ca
                                   "address: try again after Retry-After seconds") | {
     "headers": {"Retry-After": {"required": True, "description": "seconds",
                                 "schema": {"type": "integer", "minimum": 1}}}}
+_UNAVAILABLE = _json(_ref("Error"), "the database does not answer (a restart, a lost "
+                                    "connection): nothing was stored; send it again after "
+                                    "Retry-After seconds") | {
+    "headers": {"Retry-After": {"required": True, "description": "seconds",
+                                "schema": {"type": "integer", "minimum": 1}}}}
 _VISIT_LOCATION = {"headers": {"Location": {
     "required": True, "description": "the visit's address (GET /visits/{uuid})",
     "schema": {"type": "string", "format": "uri-reference"}}}}
@@ -96,11 +101,11 @@ def _operation(operation_id: str, tag: str, summary: str, responses: dict[str, A
                **more: Any) -> dict[str, Any]:
     """An operation of a logged-in caller (every one answers 401 without a session or
     token, 400 for a NUL character in the path or the query, which no id, date or filter
-    has and the database cannot hold, and 429 while the caller's address is locked out
-    for guessing tokens or passwords, auth/throttle.py)."""
+    has and the database cannot hold, 429 while the caller's address is locked out for
+    guessing tokens or passwords, auth/throttle.py, and 503 while the database is away)."""
     return {"operationId": operation_id, "tags": [tag], "summary": summary, **more,
-            "responses": {"400": _MALFORMED} | responses | {"401": _UNAUTHORIZED,
-                                                            "429": _THROTTLED}}
+            "responses": {"400": _MALFORMED} | responses | {
+                "401": _UNAUTHORIZED, "429": _THROTTLED, "503": _UNAVAILABLE}}
 
 
 def _review(operation_id: str, summary: str, body: str, statuses: str) -> dict[str, Any]:
@@ -474,7 +479,8 @@ def openapi_document() -> dict[str, Any]:
                 "Error": _object(["error", "message"], {
                     "error": {"type": "string"}, "message": {"type": "string"},
                     "incident": {"type": "string",
-                                 "description": "500 only: the id of the logged incident"}}),
+                                 "description": "500 and 503 only: the id of the logged "
+                                                "incident"}}),
                 "Invalid": _object(["error", "errors", "messages"], {
                     "error": {"type": "string", "enum": ["invalid"]},
                     "errors": {"type": "array", "items": _ref("Problem")},

@@ -72,3 +72,67 @@ def test_wrong_method_says_so(client):
     response = client.delete("/login")
     assert response.status_code == 405
     assert response.headers["Allow"]
+
+
+@pytest.fixture
+def app_without_database(tmp_path):
+    """An app whose PostgreSQL refuses connections: a port nothing listens on."""
+    import socket
+
+    from shopper import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app({"TESTING": True, "SHOPPER_ENV": "testing",
+                      "DATABASE_URL": f"postgresql://root@127.0.0.1:{port}/test",
+                      "UPLOAD_DIR": str(tmp_path / "uploads")})
+    yield app
+    app.extensions["shopper.engine"].dispose()
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after_in_the_api(app_without_database,
+                                                                       caplog):
+    client = app_without_database.test_client()
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/api/v1/assignments",
+                              headers={"Authorization": "Bearer not-checked-yet"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    body = response.get_json()
+    assert body["error"] == "unavailable" and "outbox" in body["message"]
+    assert any(body["incident"] in record.getMessage() and record.exc_info
+               for record in caplog.records)
+    assert client.get("/healthz").status_code == 503
+    from shopper.api.openapi import openapi_document
+
+    said = openapi_document()["paths"]["/assignments"]["get"]["responses"]["503"]
+    assert "Retry-After" in said["headers"]  # the document says what the API answers
+    assert set(body) <= {"error", "message", "incident"}
+
+
+def test_an_unreachable_database_is_a_503_page_for_a_form(app_without_database):
+    client = app_without_database.test_client()
+    token = csrf_token(client.get("/login").text)
+    response = client.post("/login", data={"csrf_token": token, "email": "sam@example.com",
+                                           "password": "whatever-it-is"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "Try again in a moment" in response.text and "Nothing was saved" in response.text
+    assert "Traceback" not in response.text and "psycopg" not in response.text
+
+
+def test_other_database_errors_stay_a_500(app, session):
+    from shopper.models import Visit
+
+    @app.get("/api/v1/test-breaks-a-key")
+    def breaks_a_key():
+        import uuid
+
+        db.get_session().add(Visit(uuid=uuid.uuid4(), shopper_id=999, location_id=999,
+                                   questionnaire_id=999, channel="in_store", answers={}))
+        db.get_session().flush()
+
+    response = app.test_client().get("/api/v1/test-breaks-a-key")
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
