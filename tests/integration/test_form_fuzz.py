@@ -42,7 +42,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from flask.testing import EnvironBuilder
@@ -341,6 +341,34 @@ class Browser:
     token: str
 
 
+class Posted(NamedTuple):
+    """A fuzzed form posted: `gated` is the status the app answered before any view
+    read the form (gate), else None; the response; the tables before and after."""
+
+    gated: int | None
+    response: Any
+    before: dict[str, list[tuple]]
+    after: dict[str, list[tuple]]
+
+
+def post_form(app, who: Browser, path: str, data: MultiDict, *, multipart: bool = False
+              ) -> Posted:
+    """Post `data` to `path` as `who`: never a 5xx, and a request refused before the
+    view answered what `gate` says and changed nothing."""
+    before = dump(app)
+    options = {"content_type": "multipart/form-data"} if multipart else {}
+    response = who.client.post(path, data=data, **options)
+    after = dump(app)
+    assert response.status_code < 500, response.status_code
+    event(f"answered {response.status_code}")
+    gated = gate(data, who.token, multipart=multipart)
+    if gated is not None:
+        event("refused before the view")
+        assert response.status_code == gated
+        assert changed(before, after) == set()
+    return Posted(gated, response, before, after)
+
+
 @pytest.fixture
 def world(session):
     world = field_world(session, web=True)
@@ -433,15 +461,8 @@ def test_login_form_through_its_route(app, world, fields, csrf):
     client = app.test_client()
     token = csrf_token(client.get("/login").text)
     data = with_csrf(fields, csrf, token)
-    before = dump(app)
-    response = client.post("/login", data=data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(data, token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(app, Browser(client, token), "/login", data)
+    if gated:
         return
     form, errors = parsed(app, LoginForm, data)
     if errors:
@@ -479,15 +500,8 @@ ACCOUNT_DATA = form_data({"alerts": one_of("y", MISSING, "false", "0")})
 def test_account_form_through_its_route(app, world, browser, fields, csrf, who):
     me = browser(who)
     data = with_csrf(fields, csrf, me.token)
-    before = dump(app)
-    response = me.client.post("/account", data=data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(data, me.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(app, me, "/account", data)
+    if gated:
         return
     if who != "mia@example.com":  # only managers have alerts: the page again, unchanged
         event("not a manager: the page again")
@@ -518,15 +532,9 @@ def test_target_form_through_its_route(app, world, browser, fields, csrf):
     admin = browser("ada@example.com")
     acme = world["acme"]
     data = with_csrf(fields, csrf, admin.token)
-    before = dump(app)
-    response = admin.client.post(f"/scorecards/clients/{acme.id}/target", data=data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(data, admin.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, admin, f"/scorecards/clients/{acme.id}/target", data)
+    if gated:
         return
     form, errors = parsed(app, TargetForm, data)
     assert not errors and response.status_code == 302
@@ -597,15 +605,8 @@ def test_schedule_form_through_its_route(app, world, browser, data, csrf, new):
             session.commit()
         path = f"/reports/schedules/{made.id}/edit"
     posted_data = with_csrf(fields, csrf, admin.token)
-    before = dump(app)
-    response = admin.client.post(path, data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, admin.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(app, admin, path, posted_data)
+    if gated:
         return
     choices = [SelectChoice("", "")] + [SelectChoice(r, r) for r in region_ids]
     form, errors = parsed(app, _schedule_form(choices), posted_data)
@@ -673,15 +674,9 @@ def test_send_form_through_its_route(app, world, browser, schedule, data, csrf):
     fields = data.draw(form_data({"period": one_of(last.key, choices[-1], MISSING,
                                                    "2026-Q3", "2099-01")}))
     posted_data = with_csrf(fields, csrf, manager.token)
-    before = dump(app)
-    response = manager.client.post(f"/reports/schedules/{schedule.id}/send", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, manager.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, manager, f"/reports/schedules/{schedule.id}/send", posted_data)
+    if gated:
         return
     form, errors = parsed(app, _send_form(choices, last.key), posted_data)
     assert response.status_code == 302
@@ -710,15 +705,9 @@ def test_button_form_through_its_route(app, world, browser, fields, csrf):
         session.add(made)
         session.commit()
     posted_data = with_csrf(fields, csrf, admin.token)
-    before = dump(app)
-    response = admin.client.post(f"/reports/schedules/{made.id}/delete", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, admin.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, admin, f"/reports/schedules/{made.id}/delete", posted_data)
+    if gated:
         return
     assert response.status_code == 302
     assert "The schedule is deleted" in follow(admin.client, response)
@@ -744,15 +733,9 @@ def test_prepare_form_through_its_route(app, world, browser, data, csrf):
     if posted_data.get("region") == str(north.id):  # one PDF of North's
         posted_data.setlist("period", ["2026-10"])
         posted_data.setlist("kind", ["summary"])
-    before = dump(app)
-    response = viewer.client.post("/reports/prepare", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
+    gated, response, before, after = post_form(app, viewer, "/reports/prepare", posted_data)
     assert changed(before, after) == set()  # preparing a PDF writes files, never rows
-    if (status := gate(posted_data, viewer.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
+    if gated:
         return
     form, errors = parsed(app, PrepareForm, posted_data)
     assert not errors
@@ -802,15 +785,9 @@ def test_approve_form_through_its_route(app, world, browser, fields, csrf):
     manager = browser("mia@example.com")
     visit = fresh_visit(app, world)
     posted_data = with_csrf(fields, csrf, manager.token)
-    before = dump(app)
-    response = manager.client.post(f"/review/visits/{visit.uuid}/approve", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, manager.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, manager, f"/review/visits/{visit.uuid}/approve", posted_data)
+    if gated:
         return
     form, errors = parsed(app, ApproveForm, posted_data)
     if errors or form.revision.data != visit.revision:
@@ -866,15 +843,9 @@ def test_return_form_through_its_route(app, world, browser, fields, csrf):
     manager = browser("mia@example.com")
     visit = fresh_visit(app, world)
     posted_data = with_csrf(fields, csrf, manager.token)
-    before = dump(app)
-    response = manager.client.post(f"/review/visits/{visit.uuid}/return", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, manager.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, manager, f"/review/visits/{visit.uuid}/return", posted_data)
+    if gated:
         return
     form, errors = parsed(app, ReturnForm, posted_data)
     if errors or form.revision.data != visit.revision:
@@ -923,15 +894,9 @@ def test_edit_form_through_its_route(app, world, browser, fields, csrf):
     visit = fresh_visit(app, world)
     questionnaire = parse_stored(world["questionnaire"])
     posted_data = with_csrf(fields, csrf, manager.token)
-    before = dump(app)
-    response = manager.client.post(f"/review/visits/{visit.uuid}/edit", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, manager.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, manager, f"/review/visits/{visit.uuid}/edit", posted_data)
+    if gated:
         return
     form, errors = parsed(app, EditForm, posted_data)
     if errors:
@@ -1022,15 +987,8 @@ def test_approve_selected_form_through_its_route(app, world, browser, data, csrf
         st.lists(ticked, min_size=1, max_size=4),
         st.lists(st.one_of(ticked, HOSTILE), max_size=5))}))
     posted_data = with_csrf(fields, csrf, manager.token)
-    before = dump(app)
-    response = manager.client.post("/review/approve", data=posted_data)
-    after = dump(app)
-    assert response.status_code < 500
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, manager.token)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(app, manager, "/review/approve", posted_data)
+    if gated:
         return
     _form, errors = parsed(app, ApproveSelectedForm, posted_data)
     assert not errors
@@ -1167,16 +1125,9 @@ def test_visit_form_through_its_route(app, world, browser, data, csrf, online):
                                       for value in fields.getlist("visit_uuid")])
     posted_data = with_csrf(fields, csrf, sam.token)
     owners = {visit.uuid: visit.shopper_id for visit in rows_of(app, Visit)}
-    before = dump(app)
-    response = sam.client.post(f"/visits/{assignment.id}", data=posted_data,
-                               content_type="multipart/form-data")
-    after = dump(app)
-    assert response.status_code < 500, response.status_code
-    event(f"answered {response.status_code}")
-    if (status := gate(posted_data, sam.token, multipart=True)) is not None:
-        event("refused before the view")
-        assert response.status_code == status
-        assert changed(before, after) == set()
+    gated, response, before, after = post_form(
+        app, sam, f"/visits/{assignment.id}", posted_data, multipart=True)
+    if gated:
         return
 
     def build():
