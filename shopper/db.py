@@ -19,6 +19,7 @@ import orjson
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 #: True while the current request or command writes: its SQLite transactions begin
@@ -159,12 +160,22 @@ def reading(session: Session) -> Iterator[None]:
         yield
         return
     token = _writing.set(False)
+    failed = False
     try:
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         _writing.reset(token)
         if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-            session.commit()  # read only; expire_on_commit=False keeps what was loaded
+            try:
+                session.commit()  # read only; expire_on_commit=False keeps what was loaded
+            except SQLAlchemyError:
+                if not failed:
+                    raise
+                # The block's own error is the one to answer (the database went away
+                # during it, say); the request's teardown closes the session.
 
 
 @contextlib.contextmanager

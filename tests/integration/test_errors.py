@@ -136,3 +136,19 @@ def test_other_database_errors_stay_a_500(app, session):
     response = app.test_client().get("/api/v1/test-breaks-a-key")
     assert response.status_code == 500
     assert "Retry-After" not in response.headers
+
+
+def test_an_unopenable_sqlite_database_is_a_503_too(tmp_path):
+    """SQLite's own way of being away: its file cannot be opened (here a directory)."""
+    from shopper import create_app
+
+    (tmp_path / "shopper.db").mkdir()
+    app = create_app({"TESTING": True, "SHOPPER_ENV": "testing",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'shopper.db'}"})
+    client = app.test_client()
+    for method, path in (("GET", "/api/v1/assignments"), ("POST", "/api/v1/visits")):
+        response = client.open(path, method=method, json={} if method == "POST" else None,
+                               headers={"Authorization": "Bearer some-token"})
+        assert (response.status_code, response.headers.get("Retry-After")) == (503, "10")
+        assert response.get_json()["error"] == "unavailable"
+    app.extensions["shopper.engine"].dispose()
