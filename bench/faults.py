@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import answers_for, environment, free_port  # noqa: E402
-from bench.scratch import scratch_postgres  # noqa: E402
+from bench.scratch import migrated_app, one_shopper, scratch_postgres  # noqa: E402
 
 
 def default_restart() -> str:
@@ -45,33 +45,12 @@ def default_restart() -> str:
 
 
 def build(url: str, work: Path, visits: int) -> dict:
-    from sqlmodel import Session
-
-    from shopper import create_app, migrate
-    from shopper.auth.services import issue_api_token
-    from shopper.db import make_engine
-    from shopper.demo import default_questionnaire_document
-    from shopper.questionnaires import parse_stored
-    from tests import factories
-
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    app = create_app({"SHOPPER_ENV": "production", "SECRET_KEY": "x" * 32,
-                      "DATABASE_URL": url, "UPLOAD_DIR": str(work / "uploads")})
-    with Session(app.extensions["shopper.engine"], expire_on_commit=False) as session:
-        region = factories.make_region(session, factories.make_client(session, "Acme"))
-        row = factories.make_questionnaire(session, default_questionnaire_document())
-        location = factories.make_location(session, region, "L1")
-        shopper = factories.make_user(session, "shopper", email="s@faults.test")
-        assignments = [factories.make_assignment(session, shopper, location, row, days=30).id
-                       for _ in range(visits)]
-        session.flush()
-        token = issue_api_token(session=session, user=shopper)
-        session.commit()
-        answers = answers_for(parse_stored(row))
+    app = migrated_app({"SHOPPER_ENV": "production", "SECRET_KEY": "x" * 32,
+                        "DATABASE_URL": url, "UPLOAD_DIR": str(work / "uploads")})
+    world = one_shopper(app, visits, "s@faults.test")
     app.extensions["shopper.engine"].dispose()
-    return {"token": token, "assignments": assignments, "answers": answers}
+    return {"token": world["token"], "assignments": world["assignments"],
+            "answers": answers_for(world["questionnaire"])}
 
 
 def main() -> int:

@@ -1,5 +1,6 @@
 """Helpers the benchmarks share: a scratch PostgreSQL database (made on entry, dropped
-on exit), a percentile, a logged-in test client."""
+on exit), an app on a migrated database with one shopper's assignments, a percentile,
+a logged-in test client."""
 
 from __future__ import annotations
 
@@ -40,3 +41,38 @@ def logged_in(app, email: str, password: str):
                                            "csrf_token": token})
     assert response.status_code == 302, response.status_code
     return client
+
+
+def migrated_app(config: dict):
+    """The app of `config`, its database (config["DATABASE_URL"]) migrated first."""
+    from shopper import create_app, migrate
+    from shopper.db import make_engine
+
+    engine = make_engine(config["DATABASE_URL"])
+    migrate.upgrade(engine)
+    engine.dispose()
+    return create_app(config)
+
+
+def one_shopper(app, visits: int, email: str) -> dict:
+    """In `app`'s database: a client, region and location, the demo's questionnaire and
+    a shopper with `visits` open assignments there. Their ids, the shopper's API token
+    and the engine's questionnaire."""
+    from sqlmodel import Session
+
+    from shopper.auth.services import issue_api_token
+    from shopper.demo import default_questionnaire_document
+    from shopper.questionnaires import parse_stored
+    from tests import factories
+
+    with Session(app.extensions["shopper.engine"], expire_on_commit=False) as session:
+        region = factories.make_region(session, factories.make_client(session, "Acme"))
+        row = factories.make_questionnaire(session, default_questionnaire_document())
+        location = factories.make_location(session, region, "L1")
+        shopper = factories.make_user(session, "shopper", email=email)
+        assignments = [factories.make_assignment(session, shopper, location, row, days=30).id
+                       for _ in range(visits)]
+        token = issue_api_token(session=session, user=shopper)
+        session.commit()
+        return {"assignments": assignments, "token": token,
+                "questionnaire": parse_stored(row)}

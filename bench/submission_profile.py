@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
 from sqlalchemy import event  # noqa: E402
-from sqlmodel import Session  # noqa: E402
 
 from bench.load import answers_for, app_config, phone_jpeg, visit_body, with_photos  # noqa: E402
+from bench.scratch import migrated_app, one_shopper  # noqa: E402
 
 
 def main() -> int:
@@ -39,29 +39,11 @@ def main() -> int:
     parser.add_argument("--sql", action="store_true")
     args = parser.parse_args()
 
-    from shopper import create_app, migrate
-    from shopper.auth.services import issue_api_token
-    from shopper.db import make_engine
-    from shopper.demo import default_questionnaire_document
-    from shopper.questionnaires import parse_stored
-    from tests import factories
-
     work = Path(tempfile.mkdtemp(prefix="shopper-profile-"))
-    url = f"sqlite:///{work / 'shopper.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    app = create_app(app_config(url, work))
-    with Session(app.extensions["shopper.engine"], expire_on_commit=False) as session:
-        region = factories.make_region(session, factories.make_client(session, "Acme"))
-        row = factories.make_questionnaire(session, default_questionnaire_document())
-        location = factories.make_location(session, region, "L1")
-        shopper = factories.make_user(session, "shopper", email="s@profile.test")
-        ids = [factories.make_assignment(session, shopper, location, row, days=30).id
-               for _ in range(args.visits)]
-        token = issue_api_token(session=session, user=shopper)
-        session.commit()
-        answers = answers_for(parse_stored(row))
+    app = migrated_app(app_config(f"sqlite:///{work / 'shopper.db'}", work))
+    world = one_shopper(app, args.visits, "s@profile.test")
+    ids, token = world["assignments"], world["token"]
+    answers = answers_for(world["questionnaire"])
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     jpeg = phone_jpeg(random.Random(1))

@@ -117,8 +117,8 @@ def on_rollback(callback: Callable[[], None]) -> None:
 def end_read() -> None:
     """End the request's transaction when it has only read (nothing to commit): the next
     query begins a new one. On SQLite a writing request's transactions hold the write
-    lock, so a request reads who its user is, ends that, and works on what it was sent
-    before it takes the lock again to write."""
+    lock, so a request that has read what it needs ends that before its slow work and
+    takes the lock again to write (`reading` does the same around a block)."""
     session = g.get("db_session")
     if engine().dialect.name != "sqlite":
         return  # PostgreSQL locks rows, not the database: one transaction is cheaper

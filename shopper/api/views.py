@@ -187,9 +187,10 @@ def _number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-def questionnaire_row_of(visit: Visit, known: Questionnaire | None = None) -> Questionnaire:
+def questionnaire_row_of(visit: Visit, known: Any = None) -> Any:
     """The visit's questionnaire row without its document (a visit's document names its
-    key and version only): `known` when it is that row, else read."""
+    key and version only): `known` when it is that row (its columns, as submit_visit
+    gives them), else read."""
     if known is not None and known.id == visit.questionnaire_id:
         return known
     return db.get_session().get(Questionnaire, visit.questionnaire_id,

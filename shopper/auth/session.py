@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..db import end_read, get_session, reading
+from ..db import get_session, reading
 from ..models import User
 from . import throttle
 from .services import user_for_token
@@ -22,15 +22,12 @@ def _session_marker(user: User) -> str:
 def load_user() -> None:
     """Set g.user from the bearer token (API scripts) or the session cookie."""
     g.user = _user_of_request()
-    # The look-up only read: end its transaction, so that a writing request takes
-    # SQLite's write lock when it first writes (after checking what it was sent), not
-    # for the whole request. The user stays loaded (expire_on_commit=False).
-    end_read()
 
 
 def _user_of_request() -> User | None:
-    # Read in a transaction of its own: on SQLite a writing request would otherwise
-    # hold the database's write lock while it finds out who it is.
+    # Read in a transaction of its own, ended once read (the user stays loaded): on
+    # SQLite a writing request would otherwise hold the database's write lock while it
+    # finds out who it is, not only once it writes.
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
         db_session = get_session()

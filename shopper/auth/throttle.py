@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from flask import request
 from sqlalchemy import bindparam, delete, func
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from ..exceptions import Throttled
@@ -36,8 +35,8 @@ def _nth_latest(column, limit: int):
     """The moment of the limit-th latest failure of `column == :value` since `:since`:
     one row or none, a Core statement (every API request asks it)."""
     table = AuthFailure.__table__
-    return (sa_select(table.c.at).where(column == bindparam("value"),
-                                        table.c.at > bindparam("since"))
+    return (select(table.c.at).where(column == bindparam("value"),
+                                     table.c.at > bindparam("since"))
             .order_by(table.c.at.desc()).offset(limit - 1).limit(1))
 
 

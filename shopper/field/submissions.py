@@ -210,11 +210,12 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     is resubmitted as a new revision (`False`). Raises NotFound (not the caller's
     assignment), InvalidVisit (with one problem per question), Conflict.
 
-    On SQLite a writer holds the whole database's lock, so a new visit is checked and
+    On SQLite a writer holds the whole database's lock, so a visit is checked and
     scored in a read transaction first (WAL: it waits for nobody), and the write
     transaction only reads again what the check relied on: the assignment, its location
-    and questionnaire (one row, compared whole) and whether the uuid is stored. Should
-    either have changed meanwhile, everything is done again under the lock. PostgreSQL
+    and questionnaire (one row, compared whole) and the state of the uuid's visit (none,
+    or the draft or returned visit's status, revision and last change). Should either
+    have changed meanwhile, everything is done again under the lock. PostgreSQL
     locks rows: one transaction. A session already writing (the HTML form stored its
     photos first) keeps its transaction.
     """
@@ -224,7 +225,7 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
             checked = _checked(session, user, submission, settings, now)
         if isinstance(checked, StoredVisit):
             return checked  # a replay: nothing to write
-        if checked.existing is None and _unchanged(session, checked, submission):
+        if _unchanged(session, checked, submission):
             return _write(session, user, submission, checked, now)
     checked = _checked(session, user, submission, settings, now)
     if isinstance(checked, StoredVisit):
@@ -243,12 +244,17 @@ class _Checked:
 
 
 def _unchanged(session: Session, checked: _Checked, submission: Submission) -> bool:
-    """Within the write transaction: what `checked` relied on is as it was read."""
+    """Within the write transaction: what `checked` relied on is as it was read (before
+    `_write` changes the visit it found)."""
     connection = session.connection()
     found = connection.execute(_ASSIGNMENT_PARTS,
                                {"assignment_id": checked.assignment.id}).first()
+    state = connection.execute(_VISIT_STATE, {"uuid": submission.uuid}).first()
+    existing = checked.existing
+    was = None if existing is None else (existing.status, existing.revision,
+                                         existing.updated_at)
     return (found is not None and _parts_of(found) == checked.assignment
-            and connection.execute(_VISIT_STORED, {"uuid": submission.uuid}).first() is None)
+            and (None if state is None else tuple(state)) == was)
 
 
 def _checked(session: Session, user: User, submission: Submission, settings: dict[str, Any],
@@ -260,7 +266,7 @@ def _checked(session: Session, user: User, submission: Submission, settings: dic
     content_hash = submission.content_hash()
 
     # Most submissions are new: a plain look-up first, the locked load only when stored.
-    stored = session.connection().execute(_VISIT_STORED, {"uuid": submission.uuid}).first()
+    stored = session.connection().execute(_VISIT_STATE, {"uuid": submission.uuid}).first()
     existing = locked_visit(session, submission.uuid) if stored else None
     if existing is not None and existing.status in ("submitted", "approved"):
         return StoredVisit(_replay(existing, user, content_hash), False, questionnaire_row)
@@ -371,7 +377,10 @@ _INSERT_VISIT = {
     .returning(Visit.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 _INSERT_EVENT = insert(ReviewEvent.__table__)
-_VISIT_STORED = select(Visit.__table__.c.id).where(Visit.__table__.c.uuid == bindparam("uuid"))
+_VISIT = Visit.__table__
+#: Whether a uuid is stored, and what a stored visit's checks rely on.
+_VISIT_STATE = select(_VISIT.c.status, _VISIT.c.revision, _VISIT.c.updated_at).where(
+    _VISIT.c.uuid == bindparam("uuid"))
 
 
 def _insert_new(session: Session, visit: Visit) -> Visit | None:
