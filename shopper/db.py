@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -144,18 +144,26 @@ def close_session(_exception: BaseException | None = None) -> None:
     for callback in g.pop("db_on_rollback", None) or ():
         callback()
     g.pop("db_after_commit", None)
+    g.pop("db_read_kept", None)
     token = g.pop("db_writing_token", None)
     if token is not None:
         _writing.reset(token)
 
 
 @contextlib.contextmanager
-def reading(session: Session) -> Iterator[None]:
+def reading(session: Session, *, keep: bool = False) -> Iterator[None]:
     """Within this block `session` reads in a transaction of its own that ends with the
     block, deferred on SQLite (WAL: it takes no lock and waits for no writer), also
     in a writing request; the next query begins a new transaction. For a session with
-    no transaction open and nothing to write. On PostgreSQL (rows are locked, not the
-    database) the block is part of the request's one transaction."""
+    no transaction open and nothing to write, or with the read a `keep` block left open.
+    On PostgreSQL (rows are locked, not the database) the block is part of the
+    request's one transaction.
+
+    `keep`: the transaction stays open when the block ends, for the next `reading`
+    block to go on in (who the caller is and a submission's checks: one transaction).
+    Nothing may write before that block ends it; the request's teardown rolls it back
+    otherwise.
+    """
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
@@ -168,7 +176,12 @@ def reading(session: Session) -> Iterator[None]:
         raise
     finally:
         _writing.reset(token)
-        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        if keep and not failed:
+            g.db_read_kept = session.get_transaction()  # None when nothing was read
+        elif session.in_transaction() and not (session.new or session.dirty
+                                               or session.deleted):
+            if has_app_context():
+                g.pop("db_read_kept", None)
             try:
                 session.commit()  # read only; expire_on_commit=False keeps what was loaded
             except SQLAlchemyError:
@@ -176,6 +189,27 @@ def reading(session: Session) -> Iterator[None]:
                     raise
                 # The block's own error is the one to answer (the database went away
                 # during it, say); the request's teardown closes the session.
+
+
+def read_kept(session: Session) -> bool:
+    """Whether the request's session is in the read a `reading(keep=True)` block left
+    open (and nothing else since)."""
+    kept = g.get("db_read_kept") if has_app_context() else None
+    return kept is not None and session.get_transaction() is kept and not (
+        session.new or session.dirty or session.deleted)
+
+
+def keeps_reading(view: Callable) -> Callable:
+    """Mark a view that goes on reading in the transaction that found its caller (its
+    own first `reading` block ends it; it writes only after)."""
+    view.keeps_reading = True
+    return view
+
+
+def view_keeps_reading() -> bool:
+    """Whether the request's view is marked with keeps_reading."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "keeps_reading", False)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from flask import Flask, abort, current_app, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFProtect
@@ -27,7 +28,22 @@ class IdConverter(IntegerConverter):
 
 class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, except that a document nested too deep to parse is malformed input
-    (400), not a RecursionError (500)."""
+    (400), not a RecursionError (500), and that the API's answers are written by orjson
+    (the same document, keys sorted, several times faster; dates still go through
+    Flask's `default`). Pages' `tojson` keeps the standard library's dumps."""
+
+    _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+                | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+    def response(self, *args, **kwargs):
+        if self._app.debug or self.compact is False:
+            return super().response(*args, **kwargs)  # indented for a reader
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default, option=self._OPTIONS)
+        except TypeError:  # past what orjson writes (an integer beyond 64 bits)
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
     def loads(self, s, **kwargs):
         try:

@@ -198,6 +198,7 @@ def questionnaire_row_of(visit: Visit, known: Any = None) -> Any:
 
 
 @bp.post("/visits")
+@db.keeps_reading  # who the caller is and the checks: one read (SQLite)
 @login_required
 def submit_visit():
     payload = request.get_json(silent=True)

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..exceptions import InvalidInput
 from ..models import ROLES, Client, ManagerRegion, Region, User, utcnow
+from . import throttle
 
 MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -99,14 +100,24 @@ def issue_api_token(*, session: Session, user: User) -> str:
     return token
 
 
-#: Asked by every API request: made once (its cache key too), not per request.
-_USER_BY_TOKEN = select(User).where(User.api_token_hash == bindparam("digest"))
+#: Asked by every API request: made once (its cache key too), not per request. With
+#: the user comes whether the caller's address is locked (one statement, not two).
+_USER_BY_TOKEN = select(User, throttle.ADDRESS_LOCKED_FROM).where(
+    User.api_token_hash == bindparam("digest"))
 
 
 def user_for_token(*, session: Session, token: str) -> User | None:
+    """The active user of an API token; Throttled when the token is right but the
+    caller's address is locked (guessing tokens: the caller checks on a wrong one)."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    user = session.execute(_USER_BY_TOKEN, {"digest": digest}).scalars().first()
-    return user if user is not None and user.active else None
+    now = utcnow()
+    found = session.execute(_USER_BY_TOKEN, {"digest": digest}
+                            | throttle.address_parameters(now)).first()
+    if found is None:
+        return None
+    user, locked_from = found
+    throttle.check_address_lock(locked_from, now)
+    return user if user.active else None
 
 
 def managed_region_ids(*, session: Session, user: User) -> list[int]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..db import get_session, reading
+from ..db import get_session, reading, view_keeps_reading
 from ..models import User
 from . import throttle
 from .services import user_for_token
@@ -27,13 +27,17 @@ def load_user() -> None:
 def _user_of_request() -> User | None:
     # Read in a transaction of its own, ended once read (the user stays loaded): on
     # SQLite a writing request would otherwise hold the database's write lock while it
-    # finds out who it is, not only once it writes.
+    # finds out who it is, not only once it writes. A view that reads first (a visit's
+    # submission) goes on in it.
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
         db_session = get_session()
-        with reading(db_session):
-            throttle.check(db_session)  # an address guessing tokens is locked out
+        with reading(db_session, keep=view_keeps_reading()):
+            # An address guessing tokens is locked out: the right token's look-up says
+            # so too, a wrong one is checked before it counts.
             user = user_for_token(session=db_session, token=authorization[7:].strip())
+            if user is None:
+                throttle.check(db_session)
         if user is None:
             db_session.rollback()
             throttle.record_failure(db_session, kind="token")

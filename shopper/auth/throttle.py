@@ -42,6 +42,27 @@ def _nth_latest(column, limit: int):
 
 _NTH_LATEST = {"address": _nth_latest(AuthFailure.__table__.c.address, ADDRESS_LIMIT),
                "account": _nth_latest(AuthFailure.__table__.c.account, ACCOUNT_LIMIT)}
+#: The moment from which the address `:value` is locked, or NULL, as a column of another
+#: statement (the API's token look-up asks it with the user: one statement, not two).
+ADDRESS_LOCKED_FROM = _NTH_LATEST["address"].scalar_subquery().label("address_locked_from")
+
+
+def address_parameters(now: datetime) -> dict[str, object]:
+    """The parameters of ADDRESS_LOCKED_FROM for the caller's address."""
+    return {"value": client_address(), "since": now - ADDRESS_WINDOW}
+
+
+def _seconds_left(moment: datetime | None, window: timedelta, now: datetime) -> float:
+    if moment is None:
+        return 0.0
+    return max(0.0, (moment + window - now).total_seconds())
+
+
+def check_address_lock(locked_from: datetime | None, now: datetime) -> None:
+    """Throttled when ADDRESS_LOCKED_FROM, as read at `now`, says the address is locked."""
+    wait = _seconds_left(locked_from, ADDRESS_WINDOW, now)
+    if wait > 0:
+        raise Throttled(int(wait) + 1)
 
 
 def _locked_for(session: Session, kind: str, value: str, window: timedelta,
@@ -50,9 +71,7 @@ def _locked_for(session: Session, kind: str, value: str, window: timedelta,
     window from its limit-th latest failure."""
     moment = session.connection().execute(
         _NTH_LATEST[kind], {"value": value, "since": now - window}).scalar()
-    if moment is None:
-        return 0.0
-    return max(0.0, (moment + window - now).total_seconds())
+    return _seconds_left(moment, window, now)
 
 
 def check(session: Session, *, account: str | None = None, now: datetime | None = None

@@ -20,9 +20,10 @@ from sqlalchemy import bindparam, exists, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 from sqlmodel import Session, select
 
-from ..db import reading
+from ..db import read_kept, reading
 from ..exceptions import Conflict, InvalidVisit, NotFound
 from ..models import Assignment, Location, Photo, Questionnaire, ReviewEvent, User, Visit, utcnow
 from ..problems import problem
@@ -141,47 +142,63 @@ class QuestionnaireColumns(NamedTuple):
     created_at: datetime
 
 
-_ASSIGNMENT, _LOCATION, _QUESTIONNAIRE = (
-    model.__table__ for model in (Assignment, Location, Questionnaire))
+_ASSIGNMENT, _LOCATION, _QUESTIONNAIRE, _VISIT = (
+    model.__table__ for model in (Assignment, Location, Questionnaire, Visit))
 #: One Core statement, compiled once per process: a submission reads these columns
-#: only (the ORM's three entities cost three times as much).
+#: only (the ORM's three entities cost three times as much), and with them the state of
+#: the visit already stored under the submission's uuid, if any (what its checks rely
+#: on: none, or its status, revision and last change).
 _ASSIGNMENT_PARTS = (
     select(_ASSIGNMENT.c.id, _ASSIGNMENT.c.shopper_id, _ASSIGNMENT.c.status,
            _ASSIGNMENT.c.window_start, _ASSIGNMENT.c.window_end,
            _ASSIGNMENT.c.questionnaire_id, _LOCATION.c.id, _LOCATION.c.channel,
            _LOCATION.c.latitude, _LOCATION.c.longitude, _QUESTIONNAIRE.c.key,
-           _QUESTIONNAIRE.c.version, _QUESTIONNAIRE.c.status, _QUESTIONNAIRE.c.created_at)
+           _QUESTIONNAIRE.c.version, _QUESTIONNAIRE.c.status, _QUESTIONNAIRE.c.created_at,
+           _VISIT.c.status, _VISIT.c.revision, _VISIT.c.updated_at)
     .join(_LOCATION, _LOCATION.c.id == _ASSIGNMENT.c.location_id)
     .join(_QUESTIONNAIRE, _QUESTIONNAIRE.c.id == _ASSIGNMENT.c.questionnaire_id)
+    .outerjoin(_VISIT, _VISIT.c.uuid == bindparam("uuid"))
     .where(_ASSIGNMENT.c.id == bindparam("assignment_id")))
 
-
-def _parts_of(found) -> AssignmentParts:
-    return AssignmentParts(*found[:10], questionnaire=QuestionnaireColumns(found[5],
-                                                                          *found[10:]))
+#: A stored visit's status, revision and last change; None when the uuid is not stored.
+VisitState = tuple[str, int, datetime] | None
 
 
-def _assignment_parts(session: Session, user: User, assignment_id: Any
-                      ) -> tuple[AssignmentParts, ParsedQuestionnaire]:
+def _parts_of(found) -> tuple[AssignmentParts, VisitState]:
+    parts = AssignmentParts(*found[:10], questionnaire=QuestionnaireColumns(found[5],
+                                                                           *found[10:14]))
+    return parts, (None if found[14] is None else tuple(found[14:17]))
+
+
+def _read_parts(session: Session, assignment_id: int, visit_uuid: uuid_module.UUID
+                ) -> tuple[AssignmentParts, VisitState] | None:
+    found = session.connection().execute(
+        _ASSIGNMENT_PARTS, {"assignment_id": assignment_id, "uuid": visit_uuid}).first()
+    return None if found is None else _parts_of(found)
+
+
+def _assignment_parts(session: Session, user: User, assignment_id: Any,
+                      visit_uuid: uuid_module.UUID
+                      ) -> tuple[AssignmentParts, ParsedQuestionnaire, VisitState]:
     """The caller's own assignment (NotFound for anyone else's, or none) with its
-    location and questionnaire row, and the engine's questionnaire, in one query (the
-    document is read only when its parse is not cached)."""
+    location and questionnaire row, the engine's questionnaire, and the state of the
+    visit stored under `visit_uuid`, in one query (the document is read only when its
+    parse is not cached)."""
     try:
         wanted = int(assignment_id)
     except (TypeError, ValueError, OverflowError):
         wanted = None
     found = None
     if wanted is not None and 0 < wanted <= LARGEST_ID:
-        found = session.connection().execute(_ASSIGNMENT_PARTS,
-                                             {"assignment_id": wanted}).first()
-    if found is None or found[1] != user.id:
+        found = _read_parts(session, wanted, visit_uuid)
+    if found is None or found[0].shopper_id != user.id:
         raise NotFound(f"assignment {assignment_id}")
-    parts = _parts_of(found)
+    parts, state = found
     row = parts.questionnaire
     questionnaire = cached_parse(row.id, row.version, row.created_at, row.status)
     if questionnaire is None:
         questionnaire = parse_stored(session.get(Questionnaire, row.id))
-    return parts, questionnaire
+    return parts, questionnaire, state
 
 
 def _photo_problems(photos: dict[str, Any], user: User, submission: Submission,
@@ -220,8 +237,9 @@ def submit_visit(*, session: Session, user: User, submission: Submission,
     photos first) keeps its transaction.
     """
     now = now or utcnow()  # the demo replays history at its own times
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
-        with reading(session):
+    if session.get_bind().dialect.name == "sqlite" and (
+            not session.in_transaction() or read_kept(session)):
+        with reading(session):  # goes on in the read that found the caller, if kept
             checked = _checked(session, user, submission, settings, now)
         if isinstance(checked, StoredVisit):
             return checked  # a replay: nothing to write
@@ -246,27 +264,23 @@ class _Checked:
 def _unchanged(session: Session, checked: _Checked, submission: Submission) -> bool:
     """Within the write transaction: what `checked` relied on is as it was read (before
     `_write` changes the visit it found)."""
-    connection = session.connection()
-    found = connection.execute(_ASSIGNMENT_PARTS,
-                               {"assignment_id": checked.assignment.id}).first()
-    state = connection.execute(_VISIT_STATE, {"uuid": submission.uuid}).first()
     existing = checked.existing
     was = None if existing is None else (existing.status, existing.revision,
                                          existing.updated_at)
-    return (found is not None and _parts_of(found) == checked.assignment
-            and (None if state is None else tuple(state)) == was)
+    return _read_parts(session, checked.assignment.id, submission.uuid) == (
+        checked.assignment, was)
 
 
 def _checked(session: Session, user: User, submission: Submission, settings: dict[str, Any],
              now: datetime) -> StoredVisit | _Checked:
     """The stored visit when this is a replay, else the submission checked and scored;
     raises as submit_visit says."""
-    assignment, questionnaire = _assignment_parts(session, user, submission.assignment_id)
+    assignment, questionnaire, stored = _assignment_parts(
+        session, user, submission.assignment_id, submission.uuid)
     questionnaire_row = assignment.questionnaire
     content_hash = submission.content_hash()
 
-    # Most submissions are new: a plain look-up first, the locked load only when stored.
-    stored = session.connection().execute(_VISIT_STATE, {"uuid": submission.uuid}).first()
+    # Most submissions are new: the locked load only when the uuid is stored.
     existing = locked_visit(session, submission.uuid) if stored else None
     if existing is not None and existing.status in ("submitted", "approved"):
         return StoredVisit(_replay(existing, user, content_hash), False, questionnaire_row)
@@ -333,8 +347,8 @@ def _write(session: Session, user: User, submission: Submission, checked: _Check
     was = existing.status if existing is not None else None
     returned_answers = dict(existing.answers) if was == "returned" else None
     if existing is None:
-        visit = _insert_new(session, Visit(**_NEW_VISIT | values | {
-            "uuid": submission.uuid, "opened_at": now, "created_at": now}))
+        visit = _insert_new(session, _NEW_VISIT | values | {
+            "uuid": submission.uuid, "opened_at": now, "created_at": now})
         if visit is None:
             # Another request stored this uuid (or another visit of the assignment) first.
             raced = session.exec(select(Visit).where(Visit.uuid == submission.uuid)).first()
@@ -363,8 +377,7 @@ def _write(session: Session, user: User, submission: Submission, checked: _Check
 
 
 #: The columns of a new visit that a submission does not set, as the model's defaults
-#: would (given here: SQLModel asks pydantic for each default it must make, and pydantic
-#: inspects the signature of each default factory every time, about 0.3 ms a visit).
+#: would.
 _NEW_VISIT = {"origin": "field", "approved_at": None, "scores": None, "explanation": None,
               "cx": None, "service": None, "experience": None, "critical_failure": False,
               "review_opened_by_id": None, "review_opened_at": None, "revision": 1}
@@ -377,22 +390,23 @@ _INSERT_VISIT = {
     .returning(Visit.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 _INSERT_EVENT = insert(ReviewEvent.__table__)
-_VISIT = Visit.__table__
-#: Whether a uuid is stored, and what a stored visit's checks rely on.
-_VISIT_STATE = select(_VISIT.c.status, _VISIT.c.revision, _VISIT.c.updated_at).where(
-    _VISIT.c.uuid == bindparam("uuid"))
+_VISIT_MANAGER = manager_of_class(Visit)
 
 
-def _insert_new(session: Session, visit: Visit) -> Visit | None:
-    """`visit` stored and in the session, or None when another request stored it (or
-    another visit of its assignment) first."""
-    statement = _INSERT_VISIT[session.get_bind().dialect.name]
+def _insert_new(session: Session, columns: dict[str, Any]) -> Visit | None:
+    """A new visit of these columns (every one but its id), stored and in the session;
+    None when another request stored it (or another visit of its assignment) first."""
+    row = {name: columns[name] for name in _VISIT_COLUMNS}  # each given: none forgotten
     new_id = session.connection().execute(
-        statement, {name: getattr(visit, name) for name in _VISIT_COLUMNS}).scalar()
+        _INSERT_VISIT[session.get_bind().dialect.name], row).scalar()
     if new_id is None:
         return None
-    visit.id = new_id
-    make_transient_to_detached(visit)  # stored as it is: no second insert, no reload
+    # Made as a query's load makes an instance, stored as it is: no __init__ (SQLModel
+    # sets each of the 35 fields through pydantic and SQLAlchemy's events, 5% of a
+    # submission), no second insert, no reload.
+    visit = _VISIT_MANAGER.new_instance()
+    vars(visit).update(row, id=new_id)
+    make_transient_to_detached(visit)
     session.add(visit)
     return visit
 

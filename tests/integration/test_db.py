@@ -158,9 +158,9 @@ def test_published_questionnaire_never_changes(app, session):
 
 
 def test_a_submission_holds_sqlite_write_lock_only_to_check_again_and_insert(sqlite_app):
-    """Who the caller is, the checks and the scoring are read in deferred transactions
-    (WAL: no lock); the IMMEDIATE one reads again the assignment row and the uuid, then
-    inserts the visit and its event."""
+    """Who the caller is, the checks and the scoring are read in one deferred
+    transaction (WAL: no lock); the IMMEDIATE one reads again the assignment row and the uuid's
+    state (one statement), then inserts the visit and its event."""
     from shopper.auth.services import issue_api_token
     from tests.factories import RETAIL_ANSWERS, field_world
 
@@ -193,8 +193,9 @@ def test_a_submission_holds_sqlite_write_lock_only_to_check_again_and_insert(sql
     kinds = [statement.split()[0] + " " + statement.split(" FROM ")[-1].split()[0]
              if statement.startswith("SELECT") else " ".join(statement.split()[:3])
              for statement in locked[1:]]
-    assert kinds == ["SELECT assignment", "SELECT visit", "INSERT INTO visit",
-                     "INSERT INTO review_event"]
-    reads = [s for t in transactions if t[0] == "BEGIN" for s in t[1:]]
-    assert any("api_token_hash" in s for s in reads)  # the caller, found outside the lock
-    assert any("FROM photo" in s or "FROM assignment" in s for s in reads)
+    assert kinds == ["SELECT assignment", "INSERT INTO visit", "INSERT INTO review_event"]
+    assert "LEFT OUTER JOIN visit ON visit.uuid = ?" in locked[1]
+    # The caller, found outside the lock, and the checks: one deferred transaction.
+    [read] = [t for t in transactions if t[0] == "BEGIN"]
+    assert "api_token_hash" in read[1]
+    assert any("FROM assignment" in s for s in read[2:])
