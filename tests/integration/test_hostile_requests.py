@@ -4,11 +4,15 @@ PostgreSQL as on SQLite (int4 ids, NUL bytes)."""
 
 from __future__ import annotations
 
+import dataclasses
+import decimal
 import io
+import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import jsonify
 
 from shopper.auth.services import issue_api_token
 from shopper.models import utcnow
@@ -289,3 +293,26 @@ def test_a_photo_form_with_a_field_of_its_own_is_422(world, client, session):
     assert response.status_code == 422  # as the document says: once stored, caption ignored
     assert [e["question"] for e in response.get_json()["errors"]] == ["caption"]
     assert session.exec(select(Photo)).all() == []
+
+
+def test_the_apis_json_answers_are_the_standard_librarys_document(app):
+    """orjson writes the API's answers: the same document as Flask's standard-library
+    JSON (dates as HTTP dates, UUIDs and decimals as strings, dataclasses as objects,
+    integer keys as strings, keys sorted), and an integer past 64 bits still answers."""
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        label: str
+
+    value = {"when": datetime(2026, 12, 1, 9, 30, tzinfo=UTC), "id": uuid.UUID(int=7),
+             "price": decimal.Decimal("1.50"), "point": Point(1, "<b>é</b>"),
+             "counts": {3: "three", 1: "one"}, "z": None, "a": [1.5, True, "ü"]}
+    with app.test_request_context():
+        answer = jsonify(value)
+        expected = json.loads(json.dumps(value, default=app.json.default, sort_keys=True))
+        assert json.loads(answer.get_data()) == expected
+        assert answer.get_data(as_text=True).index('"a"') < answer.get_data(
+            as_text=True).index('"z"')  # keys sorted
+        assert answer.mimetype == "application/json"
+        huge = jsonify({"n": 2**70})
+        assert json.loads(huge.get_data()) == {"n": 2**70}

@@ -79,9 +79,16 @@ def test_api_token_guessing_is_throttled_by_address(world, app, session):
                           headers={"Authorization": f"Bearer {world['token']}"})
     assert response.status_code == 429 and response.is_json
     assert int(response.headers["Retry-After"]) > 0
+    # The submission's view goes on in the read that found its caller: locked all the same.
+    submitted = client.post("/api/v1/visits", json={},
+                            headers={"Authorization": f"Bearer {world['token']}"})
+    assert submitted.status_code == 429 and submitted.is_json
     ok = client.get("/api/v1/assignments", headers={"Authorization": f"Bearer {world['token']}"},
                     environ_base={"REMOTE_ADDR": "10.0.0.8"})
     assert ok.status_code == 200
+    unlocked = client.post("/api/v1/visits", json={}, environ_base={"REMOTE_ADDR": "10.0.0.8"},
+                           headers={"Authorization": f"Bearer {world['token']}"})
+    assert unlocked.status_code == 422  # checked, as from any unlocked address
 
 
 def test_an_admin_clears_a_lock(world, app, session, runner):
