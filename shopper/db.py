@@ -122,9 +122,14 @@ def end_read() -> None:
     session = g.get("db_session")
     if engine().dialect.name != "sqlite":
         return  # PostgreSQL locks rows, not the database: one transaction is cheaper
-    if session is not None and session.in_transaction() and not (
-            session.new or session.dirty or session.deleted):
+    if session is not None and _only_read(session):
         session.commit()
+
+
+def _only_read(session: Session) -> bool:
+    """In a transaction with nothing to write (a commit only ends the read)."""
+    return session.in_transaction() and not (session.new or session.dirty
+                                             or session.deleted)
 
 
 def commit() -> None:
@@ -178,10 +183,7 @@ def reading(session: Session, *, keep: bool = False) -> Iterator[None]:
         _writing.reset(token)
         if keep and not failed:
             g.db_read_kept = session.get_transaction()  # None when nothing was read
-        elif session.in_transaction() and not (session.new or session.dirty
-                                               or session.deleted):
-            if has_app_context():
-                g.pop("db_read_kept", None)
+        elif _only_read(session):
             try:
                 session.commit()  # read only; expire_on_commit=False keeps what was loaded
             except SQLAlchemyError:
@@ -194,9 +196,9 @@ def reading(session: Session, *, keep: bool = False) -> Iterator[None]:
 def read_kept(session: Session) -> bool:
     """Whether the request's session is in the read a `reading(keep=True)` block left
     open (and nothing else since)."""
+    # Known by its transaction: once that ends (committed, rolled back), no later one is it.
     kept = g.get("db_read_kept") if has_app_context() else None
-    return kept is not None and session.get_transaction() is kept and not (
-        session.new or session.dirty or session.deleted)
+    return kept is not None and session.get_transaction() is kept and _only_read(session)
 
 
 def keeps_reading(view: Callable) -> Callable:

@@ -60,7 +60,11 @@ def _seconds_left(moment: datetime | None, window: timedelta, now: datetime) -> 
 
 def check_address_lock(locked_from: datetime | None, now: datetime) -> None:
     """Throttled when ADDRESS_LOCKED_FROM, as read at `now`, says the address is locked."""
-    wait = _seconds_left(locked_from, ADDRESS_WINDOW, now)
+    _refuse_while(_seconds_left(locked_from, ADDRESS_WINDOW, now))
+
+
+def _refuse_while(wait: float) -> None:
+    """Throttled for the whole seconds left of a lock, if any."""
     if wait > 0:
         raise Throttled(int(wait) + 1)
 
@@ -82,9 +86,7 @@ def check(session: Session, *, account: str | None = None, now: datetime | None 
     if account:
         waits.append(_locked_for(session, "account", account.lower()[:254], ACCOUNT_WINDOW,
                                  now))
-    wait = max(waits)
-    if wait > 0:
-        raise Throttled(int(wait) + 1)
+    _refuse_while(max(waits))
 
 
 def record_failure(session: Session, *, kind: str, account: str | None = None) -> None:
