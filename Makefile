@@ -60,18 +60,19 @@ test: lint
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # Each run its own temporary directory (pytest cleans old ones of its own base).
+# tests/unit touch no database: they run once, with test-postgres (the two runs then
+# take about as long). The browser tests run once too, here on SQLite: they drive pages
+# whose data paths the integration tests check on PostgreSQL.
 test-sqlite: install
-	SHOPPER_ENV=testing $(BIN)/python -m pytest --basetemp="$${TMPDIR:-/tmp}/shopper-test-sqlite"
+	SHOPPER_ENV=testing $(BIN)/python -m pytest --basetemp="$${TMPDIR:-/tmp}/shopper-test-sqlite" \
+	  --ignore=tests/unit
 
 test-postgres: install
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" \
 	  "$(TEST_POSTGRES_URL)" 2>/dev/null || { \
 	  echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): start it (.ci/run does) or set TEST_POSTGRES_URL."; exit 1; }
-	@# tests/unit touch no database: they run once, with test-sqlite. The browser tests
-	@# drive pages whose data paths the integration tests check on PostgreSQL here; they
-	@# run once too, on SQLite (each needs a browser: a third of the suite's time).
 	SHOPPER_ENV=testing TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest \
-	  --basetemp="$${TMPDIR:-/tmp}/shopper-test-postgres" --ignore=tests/unit --ignore=tests/browser
+	  --basetemp="$${TMPDIR:-/tmp}/shopper-test-postgres" --ignore=tests/browser
 
 # What does not fit in `make test`: the load runs on SQLite and PostgreSQL, PostgreSQL
 # restarted under load (restarts the server: its other users lose their connections),

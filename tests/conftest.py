@@ -50,15 +50,21 @@ def migrated(database_url):
     return database_url
 
 
+#: Every sequence of the test database back to its start, as a new database has it.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+    " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()")
+
+
 def _empty_tables(engine) -> None:
+    """Every table emptied, children first. DELETE, not TRUNCATE, on PostgreSQL too:
+    a test leaves a few rows, and TRUNCATE makes every table and index a new file
+    (56 ms a test against 5 ms, about 40 s of the PostgreSQL run)."""
     with engine.begin() as connection:
-        tables = list(reversed(SQLModel.metadata.sorted_tables))
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+            connection.execute(_RESTART_SEQUENCES)
 
 
 @pytest.fixture
