@@ -17,6 +17,8 @@ loopback, the client on the same machine with `--threads` threads:
 - **rate**: visit submissions alone (their photos already stored), nothing else
   running, against `GET /healthz` (one database round trip) on the same server in the
   same run: the goal is submissions at at least 60% of /healthz's rate, p95 <= 100 ms.
+  With each, the CPU a request cost (Linux's /proc): gunicorn's master and workers, the
+  client (this process), and the rest of the machine (PostgreSQL's backends).
 
 Exit status 1 when something was lost, doubled or orphaned, or a request failed.
 """
@@ -188,8 +190,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user and system) of a process and of its children, read from /proc
+    (Linux): gunicorn's master and its workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue  # ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / tick
+        pending.extend(int(child) for child in children)
+    return total
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent not idle since it booted (/proc/stat)."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def gunicorn(url: str, work: Path, workers: int):
+    """gunicorn on a free port: yields the port, and its master's pid as `gunicorn.pid`."""
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
@@ -206,6 +232,7 @@ def gunicorn(url: str, work: Path, workers: int):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise SystemExit("gunicorn did not start")
             time.sleep(0.2)
+        gunicorn.pid = process.pid
         yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -392,10 +419,15 @@ def count_field(url: str, work: Path, world: dict, sent: list) -> dict:
 
 
 def rate_run(port: int, world: dict, args) -> dict:
-    """/healthz, then the submissions, then /healthz again, each with the same threads."""
-    def hammer(make, count: int) -> tuple[float, list[float], Counter]:
+    """/healthz, then the submissions, then /healthz again, each with the same threads;
+    with each, the CPU a request cost gunicorn (master and workers), the client (this
+    process) and the rest of the machine (PostgreSQL's backends, other programs)."""
+    cpu: dict[str, list[float]] = defaultdict(list)
+
+    def hammer(make, count: int, kind: str = "") -> tuple[float, list[float], Counter]:
         seconds, statuses = [], Counter()
         lock = threading.Lock()
+        server, client, busy = tree_cpu(gunicorn.pid), time.process_time(), machine_busy()
 
         def one(item):
             method, path, body, headers = make(item)
@@ -407,6 +439,12 @@ def rate_run(port: int, world: dict, args) -> dict:
         started = time.perf_counter()
         with ThreadPoolExecutor(args.threads) as pool:
             list(pool.map(one, range(count)))
+        if kind:
+            server = tree_cpu(gunicorn.pid) - server
+            client = time.process_time() - client
+            rest = max(0.0, machine_busy() - busy - server - client)
+            cpu[kind] = [a + b / count for a, b in zip(cpu[kind] or [0, 0, 0],
+                                                      (server, client, rest), strict=True)]
         return time.perf_counter() - started, seconds, statuses
 
     visits = [(s["token"], a, v, refs) for s in world["shoppers"] for a, v, refs in s["rate"]]
@@ -424,9 +462,10 @@ def rate_run(port: int, world: dict, args) -> dict:
 
     hammer(healthz, 200)  # warm
     health_count = max(2000, len(bodies) * 2)
-    before = hammer(healthz, health_count)
-    submitted = hammer(submission, len(bodies))
-    after = hammer(healthz, health_count)
+    before = hammer(healthz, health_count, "healthz")
+    submitted = hammer(submission, len(bodies), "visit")
+    after = hammer(healthz, health_count, "healthz")
+    cpu["healthz"] = [value / 2 for value in cpu["healthz"]]  # two runs: their mean
     health_rate = (2 * health_count) / (before[0] + after[0])
     visit_rate = len(bodies) / submitted[0]
     return {
@@ -437,6 +476,9 @@ def rate_run(port: int, world: dict, args) -> dict:
         "visit p95 ms": 1000 * percentile(submitted[1], 0.95),
         "visit p99 ms": 1000 * percentile(submitted[1], 0.99),
         "ratio": visit_rate / health_rate,
+        # CPU milliseconds a request: gunicorn / the client / the rest of the machine.
+        **{f"{kind} CPU ms (gunicorn/client/rest)": "/".join(
+            f"{1000 * value:.2f}" for value in cpu[kind]) for kind in ("healthz", "visit")},
         "visit statuses": dict(submitted[2]),
         "healthz statuses": dict(before[2] + after[2]),
     }

@@ -1,6 +1,7 @@
 """Where a visit submission's time goes, in process (no HTTP), against GET /healthz.
 
     .venv/bin/python bench/submission_profile.py [--visits 300] [--profile] [--sql]
+        [--other-writer]
 
 A scratch SQLite database with the demo's questionnaire; each visit names 3 photos
 stored before (through the API). Prints the CPU time (process time, steadier than the
@@ -8,15 +9,22 @@ wall clock on a shared machine) of a submission and of /healthz through the WSGI
 the cheapest of rounds taken in turn,
 with `--sql` the statements one submission sends, with `--profile` cProfile's view of
 the submission's own calls and of the SQL layer.
+
+`--other-writer`: before each request another connection commits a row, as gunicorn's
+other worker does between a worker's transactions. SQLite then empties this connection's
+page cache when its next transaction starts, and reads again what it needs: the read
+and write system calls a submission makes are printed (Linux's /proc/self/io).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import pstats
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,11 +42,18 @@ from bench.load import answers_for, app_config, phone_jpeg, visit_body, with_pho
 from bench.scratch import migrated_app, one_shopper  # noqa: E402
 
 
+def system_calls() -> tuple[int, int]:
+    """Read and write system calls this process has made (Linux)."""
+    counts = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    return int(counts["syscr"]), int(counts["syscw"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visits", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true")
+    parser.add_argument("--other-writer", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="shopper-profile-"))
@@ -63,6 +78,27 @@ def main() -> int:
         bodies.append(visit_body(assignment_id, visit_uuid, with_photos(answers, refs)))
     headers = auth | {"Content-Type": "application/json"}
 
+    other = None
+    if args.other_writer:
+        other = sqlite3.connect(work / "shopper.db", isolation_level=None)
+        other.execute("PRAGMA busy_timeout=30000")
+        other.execute("CREATE TABLE other_writer (at REAL)")
+    # CPU and system calls of the measured requests only (not of the other writer).
+    spent = {"cpu": 0.0, "reads": 0, "writes": 0}
+
+    def timed(call) -> None:
+        if other is not None:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT INTO other_writer VALUES (?)", (time.time(),))
+            other.execute("COMMIT")
+        reads, writes = system_calls()
+        started = time.process_time()
+        call()
+        spent["cpu"] += time.process_time() - started
+        after = system_calls()
+        spent["reads"] += after[0] - reads
+        spent["writes"] += after[1] - writes
+
     def submit(body: bytes) -> None:
         response = client.post("/api/v1/visits", headers=headers, data=body)
         assert response.status_code == 201, response.text
@@ -84,28 +120,33 @@ def main() -> int:
     # the same conditions, and the cheapest round of each says what the code costs
     # (a shared machine's busy moments only ever add).
     submission_rounds, healthz_rounds = [], []
+    reads = writes = 0
     for first in range(0, len(measured), 20):
         chunk = measured[first:first + 20]
-        started = time.process_time()
+        spent.update(cpu=0.0, reads=0, writes=0)
         if profile:
             profile.enable()
         counting = True
         for body in chunk:
-            submit(body)
+            timed(functools.partial(submit, body))
         counting = False
         if profile:
             profile.disable()
-        submission_rounds.append((time.process_time() - started) / len(chunk))
-        started = time.process_time()
+        submission_rounds.append(spent["cpu"] / len(chunk))
+        reads, writes = reads + spent["reads"], writes + spent["writes"]
+        spent["cpu"] = 0.0
         for _ in range(100):
-            client.get("/healthz")
-        healthz_rounds.append((time.process_time() - started) / 100)
+            timed(lambda: client.get("/healthz"))
+        healthz_rounds.append(spent["cpu"] / 100)
     submission, healthz = min(submission_rounds), min(healthz_rounds)
     print(f"CPU per request, cheapest of {len(submission_rounds)} rounds: submission "
           f"{1000 * submission:.2f} ms, /healthz {1000 * healthz:.2f} ms "
           f"({submission / healthz:.1f} times); medians "
           f"{1000 * statistics.median(submission_rounds):.2f} and "
           f"{1000 * statistics.median(healthz_rounds):.2f} ms")
+    print(f"System calls a submission: {reads / len(measured):.1f} reads, "
+          f"{writes / len(measured):.1f} writes"
+          + (" (another connection committing before each request)" if other else ""))
     if statements:
         print(f"{len(statements) / len(measured):.0f} statements a submission:")
         for sql in statements[: round(len(statements) / len(measured))]:
