@@ -1,7 +1,7 @@
 """Where a visit submission's time goes, in process (no HTTP), against GET /healthz.
 
     .venv/bin/python bench/submission_profile.py [--visits 300] [--profile] [--sql]
-        [--other-writer]
+        [--other-writer] [--mmap BYTES]
 
 A scratch SQLite database with the demo's questionnaire; each visit names 3 photos
 stored before (through the API). Prints the CPU time (process time, steadier than the
@@ -14,6 +14,8 @@ the submission's own calls and of the SQL layer.
 other worker does between a worker's transactions. SQLite then empties this connection's
 page cache when its next transaction starts, and reads again what it needs: the read
 and write system calls a submission makes are printed (Linux's /proc/self/io).
+`--mmap BYTES`: the app's connections read the database file through a memory map of
+that size (`PRAGMA mmap_size`), not by system calls.
 """
 
 from __future__ import annotations
@@ -54,10 +56,16 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--other-writer", action="store_true")
+    parser.add_argument("--mmap", type=int, default=0)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="shopper-profile-"))
     app = migrated_app(app_config(f"sqlite:///{work / 'shopper.db'}", work))
+    if args.mmap:
+        engine = app.extensions["shopper.engine"]
+        event.listen(engine, "connect", lambda connection, _record: connection.execute(
+            f"PRAGMA mmap_size={args.mmap:d}"))
+        engine.dispose()  # connections made from now on map the file
     world = one_shopper(app, args.visits, "s@profile.test")
     ids, token = world["assignments"], world["token"]
     answers = answers_for(world["questionnaire"])
