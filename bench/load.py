@@ -35,6 +35,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,7 +216,7 @@ def machine_busy() -> float:
 
 @contextlib.contextmanager
 def gunicorn(url: str, work: Path, workers: int):
-    """gunicorn on a free port: yields the port, and its master's pid as `gunicorn.pid`."""
+    """gunicorn on a free port: yields the port and its master's pid."""
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
@@ -232,8 +233,7 @@ def gunicorn(url: str, work: Path, workers: int):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise SystemExit("gunicorn did not start")
             time.sleep(0.2)
-        gunicorn.pid = process.pid
-        yield port
+        yield port, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -418,16 +418,17 @@ def count_field(url: str, work: Path, world: dict, sent: list) -> dict:
 # --- the rate run ---------------------------------------------------------------------
 
 
-def rate_run(port: int, world: dict, args) -> dict:
+def rate_run(port: int, server_pid: int, world: dict, args) -> dict:
     """/healthz, then the submissions, then /healthz again, each with the same threads;
     with each, the CPU a request cost gunicorn (master and workers), the client (this
     process) and the rest of the machine (PostgreSQL's backends, other programs)."""
-    cpu: dict[str, list[float]] = defaultdict(list)
+    #: Each phase's CPU seconds a request, (gunicorn, client, rest), by kind of request.
+    cpu: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
 
     def hammer(make, count: int, kind: str = "") -> tuple[float, list[float], Counter]:
         seconds, statuses = [], Counter()
         lock = threading.Lock()
-        server, client, busy = tree_cpu(gunicorn.pid), time.process_time(), machine_busy()
+        server, client, busy = tree_cpu(server_pid), time.process_time(), machine_busy()
 
         def one(item):
             method, path, body, headers = make(item)
@@ -440,11 +441,10 @@ def rate_run(port: int, world: dict, args) -> dict:
         with ThreadPoolExecutor(args.threads) as pool:
             list(pool.map(one, range(count)))
         if kind:
-            server = tree_cpu(gunicorn.pid) - server
+            server = tree_cpu(server_pid) - server
             client = time.process_time() - client
             rest = max(0.0, machine_busy() - busy - server - client)
-            cpu[kind] = [a + b / count for a, b in zip(cpu[kind] or [0, 0, 0],
-                                                      (server, client, rest), strict=True)]
+            cpu[kind].append((server / count, client / count, rest / count))
         return time.perf_counter() - started, seconds, statuses
 
     visits = [(s["token"], a, v, refs) for s in world["shoppers"] for a, v, refs in s["rate"]]
@@ -465,7 +465,6 @@ def rate_run(port: int, world: dict, args) -> dict:
     before = hammer(healthz, health_count, "healthz")
     submitted = hammer(submission, len(bodies), "visit")
     after = hammer(healthz, health_count, "healthz")
-    cpu["healthz"] = [value / 2 for value in cpu["healthz"]]  # two runs: their mean
     health_rate = (2 * health_count) / (before[0] + after[0])
     visit_rate = len(bodies) / submitted[0]
     return {
@@ -476,9 +475,11 @@ def rate_run(port: int, world: dict, args) -> dict:
         "visit p95 ms": 1000 * percentile(submitted[1], 0.95),
         "visit p99 ms": 1000 * percentile(submitted[1], 0.99),
         "ratio": visit_rate / health_rate,
-        # CPU milliseconds a request: gunicorn / the client / the rest of the machine.
+        # CPU milliseconds a request (the mean of the phases of a kind): gunicorn / the
+        # client / the rest of the machine.
         **{f"{kind} CPU ms (gunicorn/client/rest)": "/".join(
-            f"{1000 * value:.2f}" for value in cpu[kind]) for kind in ("healthz", "visit")},
+            f"{1000 * statistics.fmean(part):.2f}" for part in zip(*cpu[kind], strict=True))
+           for kind in ("healthz", "visit")},
         "visit statuses": dict(submitted[2]),
         "healthz statuses": dict(before[2] + after[2]),
     }
@@ -550,10 +551,10 @@ def main() -> int:
                   f"{args.workers} gunicorn workers (set up in "
                   f"{time.perf_counter() - started:.0f} s)")
             if args.phase in ("all", "rate"):
-                with gunicorn(url, work, args.workers) as port:
-                    ok &= report_rate(rate_run(port, world, args))
+                with gunicorn(url, work, args.workers) as (port, pid):
+                    ok &= report_rate(rate_run(port, pid, world, args))
             if args.phase in ("all", "field"):
-                with gunicorn(url, work, args.workers) as port:
+                with gunicorn(url, work, args.workers) as (port, _pid):
                     result = field_run(port, world, args, url, work)
                 ok &= report_field(result, count_field(url, work, world, result["sent"]),
                                    args.markdown)

@@ -91,10 +91,9 @@ def main() -> int:
         other = sqlite3.connect(work / "shopper.db", isolation_level=None)
         other.execute("PRAGMA busy_timeout=30000")
         other.execute("CREATE TABLE other_writer (at REAL)")
-    # CPU and system calls of the measured requests only (not of the other writer).
-    spent = {"cpu": 0.0, "reads": 0, "writes": 0}
-
-    def timed(call) -> None:
+    def timed(call) -> tuple[float, int, int]:
+        """The CPU seconds, read and write system calls of `call` (not of the other
+        writer's commit before it)."""
         if other is not None:
             other.execute("BEGIN IMMEDIATE")
             other.execute("INSERT INTO other_writer VALUES (?)", (time.time(),))
@@ -102,10 +101,9 @@ def main() -> int:
         reads, writes = system_calls()
         started = time.process_time()
         call()
-        spent["cpu"] += time.process_time() - started
+        spent = time.process_time() - started
         after = system_calls()
-        spent["reads"] += after[0] - reads
-        spent["writes"] += after[1] - writes
+        return spent, after[0] - reads, after[1] - writes
 
     def submit(body: bytes) -> None:
         response = client.post("/api/v1/visits", headers=headers, data=body)
@@ -131,21 +129,18 @@ def main() -> int:
     reads = writes = 0
     for first in range(0, len(measured), 20):
         chunk = measured[first:first + 20]
-        spent.update(cpu=0.0, reads=0, writes=0)
         if profile:
             profile.enable()
         counting = True
-        for body in chunk:
-            timed(functools.partial(submit, body))
+        costs = [timed(functools.partial(submit, body)) for body in chunk]
         counting = False
         if profile:
             profile.disable()
-        submission_rounds.append(spent["cpu"] / len(chunk))
-        reads, writes = reads + spent["reads"], writes + spent["writes"]
-        spent["cpu"] = 0.0
-        for _ in range(100):
-            timed(lambda: client.get("/healthz"))
-        healthz_rounds.append(spent["cpu"] / 100)
+        submission_rounds.append(sum(cost[0] for cost in costs) / len(chunk))
+        reads += sum(cost[1] for cost in costs)
+        writes += sum(cost[2] for cost in costs)
+        healthz_rounds.append(sum(timed(lambda: client.get("/healthz"))[0]
+                                  for _ in range(100)) / 100)
     submission, healthz = min(submission_rounds), min(healthz_rounds)
     print(f"CPU per request, cheapest of {len(submission_rounds)} rounds: submission "
           f"{1000 * submission:.2f} ms, /healthz {1000 * healthz:.2f} ms "
